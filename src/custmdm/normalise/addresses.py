@@ -1,0 +1,244 @@
+"""Postal addresses as comparable token strings, and national identifiers.
+
+The one-line ``address`` is folded (case, ``ё``, accents), punctuation is removed and street-type
+and unit abbreviations are rewritten to one canonical form per kind:
+
+==========================================================  ==========
+written as                                                  becomes
+==========================================================  ==========
+ул, ул., улица, ul, ulitsa, ulica                           ул
+д, д., дом                                                  д
+кв, кв., квартира, apt, apartment, flat, unit, ste, suite   кв
+корп, корпус, к                                             корп
+стр, строение                                               стр
+пр-т, просп, проспект, prospekt, prosp, pr-t                пр-т
+пер, переулок, pereulok, per                                пер
+ш, шоссе, shosse                                            ш
+наб, набережная, nab, naberezhnaya                          наб
+б-р, бул, бульвар, bulvar                                   б-р
+пл, площадь, ploshchad                                      пл
+г, г., город, gorod                                         г
+обл, область, oblast                                        обл
+р-н, район, raion, rayon                                    р-н
+мкр, микрорайон, mkr                                        мкр
+st, str, street                                             street
+ave, av, avenue                                             avenue
+rd, road                                                    road
+blvd, boulevard                                             boulevard
+dr, drive                                                   drive
+ln, lane                                                    lane
+==========================================================  ==========
+
+When there is no postcode column the postcode is taken out of the one-line address: a Russian
+six-digit index anywhere, or a US ZIP (``12345`` / ``12345-6789``) at the end. The extracted
+postcode is removed from ``address`` so that records with and without it compare alike.
+
+``address_key`` is the set of translit keys of the address tokens, sorted and space-joined, so
+Cyrillic and Latin versions of one address meet regardless of token order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from custmdm.normalise._common import Reasons, apply_distinct, apply_distinct_multi, clean_scalar
+from custmdm.normalise.issues import INVALID_NATIONAL_ID
+from custmdm.normalise.text import fold
+from custmdm.normalise.translit import translit_key
+
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "address_tokens",
+    "normalise_address",
+    "normalise_national_id",
+]
+
+ADDRESS_COLUMNS: tuple[str, ...] = (
+    "address",
+    "postcode",
+    "city",
+    "street",
+    "house_number",
+    "address_key",
+)
+
+_CANONICAL: dict[str, tuple[str, ...]] = {
+    "ул": ("ул", "улица", "ul", "ulitsa", "ulica", "ulitca"),
+    "д": ("д", "дом", "dom"),
+    "кв": ("кв", "квартира", "apt", "apartment", "flat", "unit", "ste", "suite", "kv"),
+    "корп": ("корп", "корпус", "korp", "korpus"),
+    "стр": ("стр", "строение", "stroenie"),
+    "пр-т": ("пр-т", "просп", "проспект", "prospekt", "prosp", "pr-t", "пр-кт", "пркт"),
+    "пер": ("пер", "переулок", "pereulok", "per"),
+    "ш": ("ш", "шоссе", "shosse"),
+    "наб": ("наб", "набережная", "nab", "naberezhnaya", "naberezhnaia"),
+    "б-р": ("б-р", "бул", "бульвар", "bulvar", "blvr"),
+    "пл": ("пл", "площадь", "ploshchad", "pl"),
+    "г": ("г", "город", "gorod"),
+    "обл": ("обл", "область", "oblast", "obl"),
+    "р-н": ("р-н", "район", "raion", "rayon"),
+    "мкр": ("мкр", "микрорайон", "mkr", "мкрн"),
+    "street": ("st", "str", "street"),
+    "avenue": ("ave", "av", "avenue"),
+    "road": ("rd", "road"),
+    "boulevard": ("blvd", "boulevard"),
+    "drive": ("dr", "drive"),
+    "lane": ("ln", "lane"),
+}
+_ABBREVIATIONS: dict[str, str] = {v: k for k, vs in _CANONICAL.items() for v in vs}
+# Words that only say "this is a city"/"a house" and are dropped from city and house values.
+_CITY_WORDS = frozenset({"г", "город", "gorod", "city"})
+_HOUSE_WORDS = frozenset({"д", "дом", "house", "no", "n", "№"})
+
+_TOKEN_RE = re.compile(r"[\w]+(?:[-/][\w]+)*")
+_RU_POSTCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+_US_ZIP_RE = re.compile(r"(?<![\d-])(\d{5}(?:-\d{4})?)\s*(?:,?\s*(?:usa|us|united states))?\s*$")
+_FIELD = "address"
+
+
+def address_tokens(text: str) -> list[str]:
+    """Folded address tokens with abbreviations canonicalised.
+
+    Examples
+    --------
+    >>> address_tokens("ул. Ленина, д. 5, кв. 12")
+    ['ул', 'ленина', 'д', '5', 'кв', '12']
+    >>> address_tokens("12 Main St., Apt 4")
+    ['12', 'main', 'street', 'кв', '4']
+    """
+    folded = fold(text).replace("№", " ")
+    return [_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded)]
+
+
+def _key(tokens: list[str]) -> str | None:
+    keys = sorted({k for k in (translit_key(t) for t in tokens) if k})
+    return " ".join(keys) or None
+
+
+def _clean(raw: Any, field: str, reasons: list[tuple[str, str]]) -> str | None:
+    if raw is None:
+        return None
+    text, rs = clean_scalar(raw, field)
+    reasons.extend(rs)
+    return text
+
+
+def _postcode_from(text: str) -> tuple[str | None, str]:
+    if m := _RU_POSTCODE_RE.search(text):
+        return m.group(1), text[: m.start()] + " " + text[m.end() :]
+    if m := _US_ZIP_RE.search(text):
+        return m.group(1), text[: m.start()]
+    return None, text
+
+
+def _address_one(
+    address: Any, postcode: Any, city: Any, street: Any, house: Any
+) -> tuple[tuple[Any, ...], Reasons]:
+    reasons: list[tuple[str, str]] = []
+    a_text = _clean(address, "address", reasons)
+    p_text = _clean(postcode, "postcode", reasons)
+    c_text = _clean(city, "city", reasons)
+    s_text = _clean(street, "street", reasons)
+    h_text = _clean(house, "house_number", reasons)
+
+    postcode_out: str | None = None
+    if p_text:
+        digits = re.sub(r"[^\w-]", "", fold(p_text)).upper()
+        postcode_out = digits or None
+    if a_text:
+        extracted, a_rest = _postcode_from(a_text)
+        if postcode_out is None:
+            postcode_out = extracted
+        elif extracted is not None and extracted == postcode_out:
+            a_text = a_rest
+        if extracted is not None and postcode_out == extracted:
+            a_text = a_rest
+
+    city_out = None
+    if c_text:
+        city_out = " ".join(t for t in address_tokens(c_text) if t not in _CITY_WORDS) or None
+    street_out = " ".join(address_tokens(s_text)) or None if s_text else None
+    house_out = None
+    if h_text:
+        house_tokens = [t for t in address_tokens(h_text) if t not in _HOUSE_WORDS]
+        house_out = "".join(house_tokens) or None
+
+    if a_text:
+        tokens = address_tokens(a_text)
+    else:
+        tokens = []
+        if city_out:
+            tokens += ["г", *city_out.split()]
+        if street_out:
+            tokens += street_out.split()
+        if house_out:
+            tokens += ["д", house_out]
+    address_out = " ".join(tokens) or None
+    values = (address_out, postcode_out, city_out, street_out, house_out, _key(tokens))
+    return values, tuple(dict.fromkeys(reasons))
+
+
+def normalise_address(
+    address: pd.Series | None = None,
+    postcode: pd.Series | None = None,
+    city: pd.Series | None = None,
+    street: pd.Series | None = None,
+    house_number: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise addresses into comparable tokens and a script-independent key.
+
+    Parameters
+    ----------
+    address, postcode, city, street, house_number : pandas.Series or None
+        At least one must be given; given Series share one index.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        ``address`` (normalised one-line token string; built from the parts when there is no
+        one-line address), ``postcode``, ``city``, ``street``, ``house_number``, ``address_key``.
+    issues : pandas.DataFrame
+        ``row``, ``field``, ``reason``.
+
+    Examples
+    --------
+    >>> frame, _ = normalise_address(pd.Series(["101000, г. Москва, ул. Ленина, д. 5, кв. 12"]))
+    >>> frame.loc[0, "address"], frame.loc[0, "postcode"]
+    ('г москва ул ленина д 5 кв 12', '101000')
+    """
+    return apply_distinct_multi(
+        [address, postcode, city, street, house_number], _address_one, ADDRESS_COLUMNS
+    )
+
+
+_ID_STRIP_RE = re.compile(r"[\W_]+")
+
+
+def _national_id_one(value: Any) -> tuple[tuple[Any, ...], Reasons]:
+    text, reasons = clean_scalar(value, "national_id")
+    if text is None:
+        return (None,), reasons
+    compact = _ID_STRIP_RE.sub("", text).upper()
+    if not compact:
+        return (None,), (*reasons, ("national_id", INVALID_NATIONAL_ID))
+    if len(set(compact)) == 1 or len(compact) < 4:
+        return (None,), (*reasons, ("national_id", INVALID_NATIONAL_ID))
+    return (compact,), reasons
+
+
+def normalise_national_id(raw: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise national identifiers (passport, INN, SNILS, SSN): alphanumerics, upper case.
+
+    Values with fewer than 4 alphanumerics or one repeated character are flagged
+    ``invalid_national_id`` and become ``None``.
+
+    Examples
+    --------
+    >>> frame, _ = normalise_national_id(pd.Series(["45 06 123456", "123-45-6789", "000000"]))
+    >>> frame["national_id"].tolist()
+    ['4506123456', '123456789', None]
+    """
+    return apply_distinct(raw, _national_id_one, ["national_id"])

@@ -1,0 +1,340 @@
+"""Person-name parsing: full names in any order, patronymics, initials, surname stems.
+
+Parsing a full name
+-------------------
+The name is cut into tokens (``"Иванов И.С."`` gives ``иванов``, ``и``, ``с``; a comma after
+the first token means surname first). Each possible ordering (template) is scored from what the
+tokens look like:
+
+* a **patronymic** by its ending (``-ович -евич -ич -овна -евна -ична -инична`` and Latin
+  ``-ovich -evich -ovna -evna -ichna`` ...), never taken for a surname when a better reading
+  exists: ``"Константин Артёмович"`` is a first name and a patronymic;
+* a **given name** by a lexicon (Russian and English formal names and nicknames, keyed by
+  translit key so Latin spellings work);
+* a **surname** by its ending (``-ов -ев -ин -ский -ова -ева -ина -ская`` ..., Latin alike);
+* an **initial** is one letter (kept as the one-letter value; comparisons treat one-letter
+  values as initials).
+
+Templates: ``last first middle…`` and ``first middle… last`` for every length, plus ``first
+middle`` for two tokens. Script breaks ties: Cyrillic names prefer surname-first (the official
+Russian form), Latin names given-first. When no token gives evidence the best guess is kept and
+the row is flagged ``unparsed_name``.
+
+Separate columns
+----------------
+When ``first_name`` / ``middle_name`` / ``last_name`` columns are given they are used as such; a
+patronymic or initial written into the first-name column (``"Иван Сергеевич"``) is split into
+the middle name, and a whole name written into the last-name column (first and middle empty) is
+parsed as a full name. ``full_name`` fills only the parts the columns leave empty.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar
+from custmdm.normalise.issues import UNPARSED_NAME
+from custmdm.normalise.nicknames import given_name_keys
+from custmdm.normalise.text import fold
+from custmdm.normalise.translit import translit_key
+
+__all__ = ["NAME_COLUMNS", "is_patronymic", "parse_names", "surname_stem"]
+
+NAME_COLUMNS: tuple[str, ...] = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "first_key",
+    "middle_key",
+    "last_key",
+    "first_initial",
+    "last_stem",
+    "full_key",
+)
+
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?|,")
+_CYRILLIC_RE = re.compile(r"[а-яё]")
+
+_PATRONYMIC_RE = re.compile(
+    r"(?:"
+    r"[а-я]{2,}(?:ович|евич|овна|евна|ична|инична)"
+    r"|[а-я]{2,}[ьи]?ич"
+    r"|[a-z]{2,}(?:ovich|evich|ovitch|evitch|ovna|evna|ichna|inichna|ovic|evic)"
+    r"|(?:ilyich|ilich|ilych|kuzmich|lukich|fomich|nikitich|savvich)"
+    r")"
+)
+# Turkic patronymic particles: "Мамедов Руслан Ильхам оглы" — glued to the preceding token.
+_PATRONYMIC_PARTICLES = frozenset({"оглы", "оглу", "кызы", "гызы", "улы", "уулу", "ogly", "kyzy"})
+
+_SURNAME_RE = re.compile(
+    r"(?:"
+    r"[а-я]{2,}(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ская|цкая|ской|енко|ук|юк|ых|их"
+    r"|швили|дзе|ян|янц|ова|ева)"
+    r"|[a-z]{2,}(?:ov|ev|yov|in|yn|ova|eva|ina|yna|sky|skiy|skii|skij|ski|skaya|skaia|skaja"
+    r"|enko|uk|yuk|iuk|shvili|dze|yan|ian|son|sen|man|ton|ley|er|ez|ing)"
+    r")"
+)
+
+
+def is_patronymic(token: str) -> bool:
+    """True when a folded token looks like a Russian patronymic (Cyrillic or Latin)."""
+    return bool(_PATRONYMIC_RE.fullmatch(token))
+
+
+def _is_surname_like(token: str) -> bool:
+    return bool(_SURNAME_RE.fullmatch(token))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_given(token: str) -> bool:
+    key = translit_key(token)
+    return bool(key) and key in given_name_keys()
+
+
+_STEM_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"(ov|ev|in|on)a$", r"\1"),  # Иванова → Иванов, Petrova → Petrov
+        (
+            r"(?<=[bcdfghklmnprstvz])(aia|aa|ai|oi|ia|i|a)$",
+            "",
+        ),  # Ковальская/Ковальский, Толстая/Толстой
+    )
+)
+
+
+def surname_stem(key: str) -> str:
+    """Gender-neutral stem of a surname translit key (token-wise).
+
+    Examples
+    --------
+    >>> surname_stem(translit_key("Иванова")) == surname_stem(translit_key("Ivanov"))
+    True
+    >>> surname_stem(translit_key("Ковальская")) == surname_stem(translit_key("Kovalsky"))
+    True
+    """
+    out = []
+    for token in key.split():
+        stem = token
+        for pattern, repl in _STEM_RULES:
+            candidate = pattern.sub(repl, stem)
+            if len(candidate) >= 3:
+                stem = candidate
+        out.append(stem)
+    return " ".join(out)
+
+
+def _tokens(text: str) -> list[str]:
+    """Folded tokens; ``","`` kept as a marker; initials lose their dot."""
+    folded = fold(text)
+    out: list[str] = []
+    for tok in _TOKEN_RE.findall(folded):
+        if tok == ",":
+            out.append(",")
+            continue
+        tok = tok.rstrip(".").strip("-'’")
+        if tok:
+            out.append(tok)
+    # Glue Turkic patronymic particles to the preceding token ("ильхам оглы").
+    glued: list[str] = []
+    for tok in out:
+        if tok in _PATRONYMIC_PARTICLES and glued and glued[-1] != ",":
+            glued[-1] = f"{glued[-1]} {tok}"
+        else:
+            glued.append(tok)
+    return glued
+
+
+def _role_score(token: str, role: str) -> float:
+    if " " in token and token.split()[-1] in _PATRONYMIC_PARTICLES:
+        return 3.0 if role == "M" else -3.0
+    initial = len(token) == 1
+    patr = not initial and is_patronymic(token)
+    given = not initial and _is_given(token)
+    surname = not initial and not patr and _is_surname_like(token)
+    if role == "F":
+        return 2.0 * given + 0.75 * initial - 2.5 * patr - 1.0 * (surname and not given)
+    if role == "M":
+        return 3.0 * patr + 0.75 * initial + 0.25 * given - 1.0 * (surname and not given)
+    # role == "L"
+    return 1.5 * surname - 1.5 * (given and not surname) - 2.0 * patr - 1.0 * initial
+
+
+def _assign(tokens: list[str], cyrillic: bool) -> tuple[dict[str, list[str]], bool]:
+    """Assign roles to tokens; returns parts and whether the result is confident."""
+    comma = "," in tokens
+    if comma:
+        i = tokens.index(",")
+        before = [t for t in tokens[:i] if t != ","]
+        after = [t for t in tokens[i + 1 :] if t != ","]
+        if before and after:
+            first, *middle = after
+            return {"L": before, "F": [first], "M": middle}, True
+        tokens = before or after
+    tokens = [t for t in tokens if t != ","]
+    n = len(tokens)
+    if n == 0:
+        return {"L": [], "F": [], "M": []}, True
+    if n == 2 and len(tokens[1]) == 1 and len(tokens[0]) > 1 and not is_patronymic(tokens[0]):
+        # "Иван С." / "Ваня И.": a given name with the surname's initial.
+        if _is_given(tokens[0]) or not _is_surname_like(tokens[0]):
+            return {"L": [tokens[1]], "F": [tokens[0]], "M": []}, True
+        return {"L": [tokens[0]], "F": [tokens[1]], "M": []}, True
+    if n == 1:
+        tok = tokens[0]
+        if len(tok) > 1 and is_patronymic(tok):
+            return {"L": [], "F": [], "M": [tok]}, True
+        if len(tok) > 1 and _is_given(tok) and not _is_surname_like(tok):
+            return {"L": [], "F": [tok], "M": []}, True
+        return {"L": [tok], "F": [], "M": []}, _is_surname_like(tok)
+    candidates: list[tuple[float, dict[str, list[str]]]] = []
+    # Surname first: L F M...
+    lfm = {"L": [tokens[0]], "F": [tokens[1]], "M": tokens[2:]}
+    # Given first: F M... L
+    fml = {"F": [tokens[0]], "M": tokens[1:-1], "L": [tokens[-1]]}
+    candidates.append((0.3 if cyrillic else 0.0, lfm))
+    candidates.append((0.0 if cyrillic else 0.3, fml))
+    if n == 2:
+        candidates.append((-0.1, {"F": [tokens[0]], "M": [tokens[1]], "L": []}))
+    if n >= 4:
+        # Double given name or compound surname: F F M L is rare; L L F M (two-word surname).
+        candidates.append((-0.2, {"L": tokens[:2], "F": [tokens[2]], "M": tokens[3:]}))
+    scored: list[tuple[float, int, dict[str, list[str]]]] = []
+    for order, (prior, parts) in enumerate(candidates):
+        score = prior
+        for role, toks in parts.items():
+            for tok in toks:
+                score += _role_score(tok, role)
+        scored.append((score, -order, parts))
+    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    best = scored[0]
+    margin = best[0] - scored[1][0]
+    evidence = any(
+        len(t) == 1 or is_patronymic(t) or _is_given(t) or _is_surname_like(t) for t in tokens
+    )
+    return best[2], evidence and margin > 0.2
+
+
+def _join(tokens: list[str]) -> str | None:
+    value = " ".join(tokens).strip()
+    return value or None
+
+
+def _split_given(text: str) -> tuple[str | None, str | None]:
+    """A first-name column value: split a trailing patronymic or initial into the middle."""
+    toks = [t for t in _tokens(text) if t != ","]
+    if len(toks) >= 2 and (is_patronymic(toks[-1]) or len(toks[-1]) == 1 or " " in toks[-1]):
+        return _join(toks[:-1]), toks[-1]
+    return _join(toks), None
+
+
+def _plain(text: str) -> str | None:
+    return _join([t for t in _tokens(text) if t != ","])
+
+
+def _parse_one(full: Any, first: Any, middle: Any, last: Any) -> tuple[tuple[Any, ...], Reasons]:
+    reasons: list[tuple[str, str]] = []
+    cleaned: dict[str, str | None] = {}
+    for field, raw in (
+        ("full_name", full),
+        ("first_name", first),
+        ("middle_name", middle),
+        ("last_name", last),
+    ):
+        text, rs = clean_scalar(raw, field) if raw is not None else (None, ())
+        reasons.extend(rs)
+        cleaned[field] = text
+
+    f_name: str | None = None
+    m_name: str | None = None
+    l_name: str | None = None
+    if cleaned["first_name"]:
+        f_name, m_from_first = _split_given(cleaned["first_name"])
+        m_name = m_from_first
+    if cleaned["middle_name"]:
+        m_name = _plain(cleaned["middle_name"]) or m_name
+    if cleaned["last_name"]:
+        last_tokens = [t for t in _tokens(cleaned["last_name"]) if t != ","]
+        whole_name_in_last = len(last_tokens) >= 2 and (
+            (not f_name and not m_name) or (f_name is not None and f_name in last_tokens)
+        )
+        if whole_name_in_last:
+            parts, confident = _assign(
+                _tokens(cleaned["last_name"]), bool(_CYRILLIC_RE.search(fold(cleaned["last_name"])))
+            )
+            f_name = f_name or _join(parts["F"])
+            m_name = m_name or _join(parts["M"])
+            l_name = _join(parts["L"])
+            if not confident:
+                reasons.append(("last_name", UNPARSED_NAME))
+        else:
+            l_name = _plain(cleaned["last_name"])
+    if cleaned["full_name"] and not (f_name and l_name):
+        folded = fold(cleaned["full_name"])
+        toks = _tokens(cleaned["full_name"])
+        if toks:
+            parts, confident = _assign(toks, bool(_CYRILLIC_RE.search(folded)))
+            f_name = f_name or _join(parts["F"])
+            m_name = m_name or _join(parts["M"])
+            l_name = l_name or _join(parts["L"])
+            if not confident:
+                reasons.append(("full_name", UNPARSED_NAME))
+        elif not (f_name or l_name or m_name):
+            reasons.append(("full_name", UNPARSED_NAME))
+
+    f_key = translit_key(f_name) if f_name else ""
+    m_key = translit_key(m_name) if m_name else ""
+    l_key = translit_key(l_name) if l_name else ""
+    all_tokens = sorted((f"{f_key} {m_key} {l_key}").split())
+    values = (
+        f_name,
+        m_name,
+        l_name,
+        f_key or None,
+        m_key or None,
+        l_key or None,
+        f_key[0] if f_key else None,
+        (surname_stem(l_key) or None) if l_key else None,
+        " ".join(all_tokens) or None,
+    )
+    return values, tuple(dict.fromkeys(reasons))
+
+
+def parse_names(
+    full_name: pd.Series | None = None,
+    first_name: pd.Series | None = None,
+    middle_name: pd.Series | None = None,
+    last_name: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse person names into folded parts and matching keys.
+
+    Parameters
+    ----------
+    full_name, first_name, middle_name, last_name : pandas.Series or None
+        At least one must be given; given Series share one index.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Columns ``first_name``, ``middle_name``, ``last_name`` (folded: case-folded, ``ё`` →
+        ``е``, script kept, punctuation cleaned; one letter = an initial), ``first_key``,
+        ``middle_key``, ``last_key`` (translit keys), ``first_initial``, ``last_stem``
+        (gender-neutral surname key) and ``full_key`` (sorted keys of all name tokens).
+    issues : pandas.DataFrame
+        ``row``, ``field``, ``reason``.
+
+    Examples
+    --------
+    >>> frame, _ = parse_names(pd.Series(["ИВАНОВ ИВАН СЕРГЕЕВИЧ", "Ivan S. Ivanov"]))
+    >>> frame[["first_name", "middle_name", "last_name"]].values.tolist()
+    [['иван', 'сергеевич', 'иванов'], ['ivan', 's', 'ivanov']]
+    >>> frame["full_key"].tolist()
+    ['ivan ivanov sergevich', 'ivan ivanov s']
+    """
+    return apply_distinct_multi(
+        [full_name, first_name, middle_name, last_name], _parse_one, NAME_COLUMNS
+    )

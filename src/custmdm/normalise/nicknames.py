@@ -1,0 +1,171 @@
+"""Nicknames and diminutives: Саша → Александр, Bob → Robert.
+
+Data
+----
+* Russian: ``normalise/data/ru_nicknames.csv`` (``formal,gender,kind,names``); ``kind`` is
+  ``diminutive`` (Саша for Александр) or ``spelling`` (Наталия for Наталья).
+* English: the ``nicknames`` package (Bob → Robert, Liz → Elizabeth ...).
+
+Everything is keyed by :func:`~custmdm.normalise.translit.translit_key`, so Latin
+transliterations of Russian diminutives (Sasha, Vanya, Zhenya) work as well. Data is loaded
+lazily on first use and cached.
+
+Matching rule (not transitive)
+------------------------------
+``canonical_given_names(x)`` is the key of ``x`` plus the keys of the formal names ``x`` may
+stand for. Two given names *a* and *b* match on nickname level iff
+
+* ``key(a)`` is in ``canonical_given_names(b)``, or ``key(b)`` is in
+  ``canonical_given_names(a)`` (one is a nickname / spelling of the other, or they are equal), or
+* the two sets share a key that is a *formal* name (both are nicknames of one formal name:
+  Саша and Шура).
+
+Nicknames of nicknames are never followed, so Rob ~ Robert and Robin ~ Rob do not make Robin
+match Robert, and Евгений ~ Женя ~ Евгения does not make Евгений match Евгения.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache, lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from custmdm.normalise.translit import translit_key
+
+__all__ = ["canonical_given_names", "given_name_keys", "nickname_match"]
+
+
+class _NicknameData:
+    __slots__ = ("canonicals", "formal", "given")
+
+    def __init__(self) -> None:
+        self.canonicals: dict[str, set[str]] = {}
+        self.formal: set[str] = set()
+        self.given: set[str] = set()
+
+    def add(self, nickname: str, formal: str) -> None:
+        nk, fk = translit_key(nickname), translit_key(formal)
+        if not nk or not fk or " " in nk or " " in fk:
+            return
+        self.formal.add(fk)
+        self.given.update((nk, fk))
+        if nk != fk:
+            self.canonicals.setdefault(nk, set()).add(fk)
+
+
+def _load_russian(data: _NicknameData) -> None:
+    text = (
+        resources.files("custmdm.normalise")
+        .joinpath("data/ru_nicknames.csv")
+        .read_text(encoding="utf-8")
+    )
+    for row in csv.DictReader(text.splitlines()):
+        formal = row["formal"].strip()
+        data.given.add(translit_key(formal))
+        data.formal.add(translit_key(formal))
+        for name in row["names"].split():
+            data.add(name, formal)
+
+
+def _load_english(data: _NicknameData) -> None:
+    try:
+        from nicknames import NickNamer
+    except ImportError:  # pragma: no cover - a declared dependency, but degrade gracefully
+        return
+    for canonical, nicks in NickNamer().nickname_lookup.items():
+        data.formal.add(translit_key(canonical))
+        data.given.add(translit_key(canonical))
+        for nick in nicks:
+            data.add(nick, canonical)
+
+
+@cache
+def _data() -> _NicknameData:
+    data = _NicknameData()
+    _load_russian(data)
+    _load_english(data)
+    from custmdm.normalise._given_names import COMMON_SURNAMES_NOT_GIVEN, EXTRA_GIVEN_NAMES
+
+    data.given.difference_update(translit_key(n) for n in COMMON_SURNAMES_NOT_GIVEN)
+    data.given.update(k for k in (translit_key(n) for n in EXTRA_GIVEN_NAMES) if k)
+    return data
+
+
+@lru_cache(maxsize=1 << 16)
+def canonical_given_names(name: str) -> frozenset[str]:
+    """Translit keys of the formal names ``name`` may stand for, including its own key.
+
+    Examples
+    --------
+    >>> sorted(canonical_given_names("Саша"))
+    ['aleksandr', 'aleksandra', 'sasha']
+    >>> "ivan" in canonical_given_names("Vanya")
+    True
+    """
+    key = translit_key(name)
+    if not key:
+        return frozenset()
+    return frozenset({key, *_data().canonicals.get(key, ())})
+
+
+def given_name_keys() -> frozenset[str]:
+    """Translit keys of all known given names (formal and diminutive, Russian and English)."""
+    return _given_frozen()
+
+
+@cache
+def _given_frozen() -> frozenset[str]:
+    return frozenset(_data().given)
+
+
+def _pair_match(a: str, b: str) -> bool:
+    ka, kb = translit_key(a), translit_key(b)
+    if not ka or not kb:
+        return False
+    ca, cb = canonical_given_names(a), canonical_given_names(b)
+    if ka in cb or kb in ca:
+        return True
+    shared = ca & cb
+    return bool(shared) and not shared.isdisjoint(_data().formal)
+
+
+def nickname_match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise nickname-level match of two aligned arrays of given names.
+
+    Missing or empty names never match. Computed once per distinct ``(a, b)`` pair.
+
+    Examples
+    --------
+    >>> nickname_match(np.array(["Саша", "Bob", "Robin"]), np.array(["Александр", "Robert", "Robert"]))
+    array([ True,  True, False])
+    """
+    left = np.asarray(a, dtype=object)
+    right = np.asarray(b, dtype=object)
+    if left.shape != right.shape:
+        raise ValueError(
+            f"nickname_match needs arrays of one shape. Got {left.shape} and {right.shape}."
+        )
+    n = left.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    both = np.concatenate([left.ravel(), right.ravel()])
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    ca, cb = codes[:n], codes[n:]
+    valid = (ca >= 0) & (cb >= 0)
+    out = np.zeros(n, dtype=bool)
+    if not valid.any():
+        return out.reshape(left.shape)
+    m = len(uniques) + 1
+    pair_codes = ca[valid].astype(np.int64) * m + cb[valid]
+    distinct, inverse = np.unique(pair_codes, return_inverse=True)
+    names = [u if isinstance(u, str) else str(u) for u in uniques]
+    results = np.fromiter(
+        (_pair_match(names[int(p // m)], names[int(p % m)]) for p in distinct),
+        dtype=bool,
+        count=len(distinct),
+    )
+    out[valid] = results[inverse]
+    return out.reshape(left.shape)

@@ -1,0 +1,138 @@
+"""Phone numbers to E.164 with ``phonenumbers``.
+
+Each distinct raw value is parsed once. A raw value may hold several numbers separated by
+``,`` ``;`` ``/`` ``|``, a newline or the words ``or`` / ``или``; ``phones`` keeps all distinct
+valid numbers and ``phone`` the first one.
+
+For each part, the regions are tried in order (the source's default region first): the first
+region under which ``phonenumbers`` says the number is *valid* wins. Numbers written with ``+``
+or ``00`` carry their own country code. Placeholder numbers (one repeated digit, ascending or
+descending runs such as ``1234567890``, fewer than 7 digits) are flagged ``junk_phone`` and never
+parsed; anything else that is not valid anywhere is flagged ``invalid_phone``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar, to_text
+from custmdm.normalise.issues import INVALID_PHONE, JUNK_PHONE, JUNK_VALUE
+
+__all__ = ["PHONE_COLUMNS", "is_junk_phone_digits", "normalise_phones"]
+
+PHONE_COLUMNS: tuple[str, ...] = ("phone", "phones")
+_FIELD = "phone"
+
+_SPLIT_RE = re.compile(r"\s*(?:[,;/|\n]|\s(?:or|или|либо)\s)\s*", re.IGNORECASE)
+_DIGITS_RE = re.compile(r"\d")
+_EXTENSION_RE = re.compile(r"(?:доб|ext|extension|вн|x)\.?\s*\d+\s*$", re.IGNORECASE)
+_ASCENDING = "01234567890123456789"
+_DESCENDING = "98765432109876543210"
+_MIN_DIGITS = 7
+
+
+def is_junk_phone_digits(digits: str) -> bool:
+    """True for placeholder digit strings: too short, one repeated digit, or a plain run.
+
+    Examples
+    --------
+    >>> [is_junk_phone_digits(d) for d in ["0000000000", "1234567890", "79161234567"]]
+    [True, True, False]
+    """
+    if len(digits) < _MIN_DIGITS:
+        return True
+    if len(set(digits)) == 1:
+        return True
+    # Ignore a leading country/trunk digit ("+7 111 111 11 11", "8 000 000 00 00").
+    body = digits[1:] if len(digits) == 11 else digits
+    if len(set(body)) == 1:
+        return True
+    return body in _ASCENDING or body in _DESCENDING or digits in _ASCENDING
+
+
+def _parse_part(part: str, regions: Sequence[str]) -> tuple[str | None, str | None]:
+    """Return (E.164, None) or (None, reason) for one candidate number."""
+    text = _EXTENSION_RE.sub("", part).strip()
+    digits = "".join(_DIGITS_RE.findall(text))
+    if not digits:
+        return None, INVALID_PHONE
+    if is_junk_phone_digits(digits):
+        return None, JUNK_PHONE
+    candidates = [text]
+    if text.startswith("00"):
+        candidates = ["+" + text[2:]]
+    for candidate in candidates:
+        for region in regions if not candidate.lstrip().startswith("+") else (None,):
+            try:
+                number = phonenumbers.parse(candidate, region)
+            except NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
+    return None, INVALID_PHONE
+
+
+def _normalise_one(value: Any, regions: tuple[str, ...]) -> tuple[tuple[Any, ...], Reasons]:
+    text, reasons = clean_scalar(value, _FIELD)
+    if text is None:
+        # "0000000000" is a placeholder *phone*: report it as such rather than generic junk.
+        raw_text = to_text(value) or ""
+        if (_FIELD, JUNK_VALUE) in reasons and _DIGITS_RE.search(raw_text):
+            reasons = tuple((f, JUNK_PHONE if r == JUNK_VALUE else r) for f, r in reasons)
+        return (None, None), reasons
+    found: list[str] = []
+    problems: list[str] = []
+    parts = [p for p in _SPLIT_RE.split(text) if p and p.strip()]
+    for part in parts:
+        e164, problem = _parse_part(part, regions)
+        if e164 is not None:
+            if e164 not in found:
+                found.append(e164)
+        elif problem is not None:
+            problems.append(problem)
+    out_reasons = list(reasons)
+    # A value whose only content is junk is junk; otherwise every bad part is reported once.
+    for problem in dict.fromkeys(problems):
+        out_reasons.append((_FIELD, problem))
+    if not found:
+        return (None, None), tuple(out_reasons)
+    return (found[0], "|".join(found)), tuple(out_reasons)
+
+
+def normalise_phones(
+    raw: pd.Series, regions: Sequence[str] = ("RU",)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise phone numbers to E.164.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Raw phone values (strings, numbers, ``None``...).
+    regions : sequence of str
+        ISO 3166 region codes tried in order for numbers without a ``+`` country code; the
+        first is the source's default region, the rest are fallbacks.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        ``phone`` (E.164 of the first valid number) and ``phones`` (``|``-joined distinct valid
+        numbers), ``None`` when there is none.
+    issues : pandas.DataFrame
+        ``row``, ``field`` (``"phone"``), ``reason`` (``junk_phone``, ``invalid_phone``...).
+
+    Examples
+    --------
+    >>> frame, _ = normalise_phones(pd.Series(["8 916 123-45-67", "+7 (916) 123-45-67"]))
+    >>> frame["phone"].tolist()
+    ['+79161234567', '+79161234567']
+    """
+    region_tuple = tuple(r.upper() for r in regions)
+    if not region_tuple:
+        raise ValueError("normalise_phones needs at least one region. Got an empty sequence.")
+    return apply_distinct(raw, lambda v: _normalise_one(v, region_tuple), PHONE_COLUMNS)
