@@ -35,6 +35,7 @@ import argparse
 import logging
 import resource
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +310,9 @@ def run(config_path: Path, kind: str, out_dir: Path, *, count_pairs: bool = True
         "match_edges": n_edges,
         "clusters": int(clusters["cluster_id"].nunique()),
     }
+    not_timed: dict[str, float] = {}
     if count_pairs:
+        count_start = time.perf_counter()
         from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
         link_type = "link_only" if kind == "febrl4" else "dedupe_only"
@@ -322,6 +325,7 @@ def run(config_path: Path, kind: str, out_dir: Path, *, count_pairs: bool = True
             record_sample_proportion=1.0,
         )
         counts["candidate_pairs"] = int(records[-1]["cumulative_comparison_count"])
+        not_timed["count_candidate_pairs"] = round(time.perf_counter() - count_start, 4)
     report = {
         "tool": "splink",
         "version": _splink_version(),
@@ -329,6 +333,9 @@ def run(config_path: Path, kind: str, out_dir: Path, *, count_pairs: bool = True
         "threshold": THRESHOLD,
         "counts": counts,
         "timings": timings,
+        # Work done only for the benchmark, after the job: the harness subtracts it from
+        # the wall time it measures around the process.
+        "not_timed": not_timed,
         "memory": {"peak_rss_mb_job": peak_job, "peak_rss_mb_process": _peak_rss_mb()},
     }
     write_report(out_dir, report)
