@@ -1,0 +1,179 @@
+"""Default comparisons, derived from the canonical fields the sources map.
+
+A user who writes only the column mapping gets these. Each is an ordered list
+of levels over a prepared column (see ``docs/stages.md`` for the columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from custmdm.config import (
+    Comparison,
+    DateTypoLevel,
+    ExactLevel,
+    InitialLevel,
+    JaroWinklerLevel,
+    LevenshteinLevel,
+    NicknameLevel,
+    SharedValueLevel,
+    TokenSetLevel,
+)
+
+
+def first_name_comparison() -> Comparison:
+    return Comparison(
+        name="first_name",
+        column="first_key",
+        levels=[
+            ExactLevel(),
+            # first and last name swapped between the records
+            ExactLevel(column="name_pair_key"),
+            NicknameLevel(column="first_name"),
+            JaroWinklerLevel(threshold=0.92),
+            JaroWinklerLevel(threshold=0.8),
+            InitialLevel(),
+        ],
+        tf_adjust=True,
+    )
+
+
+def last_name_comparison() -> Comparison:
+    return Comparison(
+        name="last_name",
+        column="last_key",
+        levels=[
+            ExactLevel(),
+            ExactLevel(column="name_pair_key"),
+            # masculine/feminine forms (Иванов/Иванова): related, not the same person
+            ExactLevel(column="last_stem"),
+            JaroWinklerLevel(threshold=0.92),
+            JaroWinklerLevel(threshold=0.8),
+            InitialLevel(),
+        ],
+        tf_adjust=True,
+    )
+
+
+def middle_name_comparison() -> Comparison:
+    return Comparison(
+        name="middle_name",
+        column="middle_key",
+        levels=[ExactLevel(), InitialLevel(), JaroWinklerLevel(threshold=0.88)],
+    )
+
+
+def birth_date_comparison() -> Comparison:
+    return Comparison(
+        name="birth_date",
+        column="birth_date",
+        levels=[ExactLevel(), DateTypoLevel(), ExactLevel(column="birth_year")],
+        strong=True,
+    )
+
+
+def phone_comparison() -> Comparison:
+    return Comparison(
+        name="phone",
+        column="phones",
+        levels=[
+            ExactLevel(column="phone"),
+            SharedValueLevel(),
+            LevenshteinLevel(column="phone", max_distance=1),
+        ],
+        tf_adjust=True,
+        strong=True,
+    )
+
+
+def email_comparison() -> Comparison:
+    return Comparison(
+        name="email",
+        column="emails",
+        levels=[
+            ExactLevel(column="email"),
+            SharedValueLevel(),
+            LevenshteinLevel(column="email", max_distance=2),
+        ],
+        tf_adjust=True,
+        strong=True,
+    )
+
+
+def national_id_comparison() -> Comparison:
+    return Comparison(
+        name="national_id",
+        column="national_id",
+        levels=[ExactLevel(), LevenshteinLevel(max_distance=1)],
+        strong=True,
+    )
+
+
+def address_comparison() -> Comparison:
+    return Comparison(
+        name="address",
+        column="address_key",
+        levels=[ExactLevel(), TokenSetLevel(threshold=0.9), TokenSetLevel(threshold=0.7)],
+    )
+
+
+def street_comparison() -> Comparison:
+    return Comparison(
+        name="street",
+        column="street_key",
+        levels=[ExactLevel(), JaroWinklerLevel(threshold=0.9), TokenSetLevel(threshold=0.7)],
+    )
+
+
+def house_number_comparison() -> Comparison:
+    return Comparison(
+        name="house_number",
+        column="house_number",
+        levels=[ExactLevel(), LevenshteinLevel(max_distance=1)],
+    )
+
+
+def postcode_comparison() -> Comparison:
+    return Comparison(
+        name="postcode", column="postcode", levels=[ExactLevel(), LevenshteinLevel(max_distance=1)]
+    )
+
+
+def city_comparison() -> Comparison:
+    return Comparison(
+        name="city", column="city_key", levels=[ExactLevel(), JaroWinklerLevel(threshold=0.88)]
+    )
+
+
+def default_comparisons(fields: Collection[str]) -> list[Comparison]:
+    """The comparisons a resolution uses when the config names none.
+
+    ``fields`` are the canonical fields mapped by at least one source.
+    """
+    has = set(fields)
+    names = has & {"full_name", "first_name", "last_name", "middle_name"}
+    out: list[Comparison] = []
+    if names:
+        out.append(first_name_comparison())
+        out.append(last_name_comparison())
+        if "full_name" in has or "middle_name" in has:
+            out.append(middle_name_comparison())
+    if "birth_date" in has:
+        out.append(birth_date_comparison())
+    if "phone" in has:
+        out.append(phone_comparison())
+    if "email" in has:
+        out.append(email_comparison())
+    if "national_id" in has:
+        out.append(national_id_comparison())
+    if "address" in has:
+        out.append(address_comparison())
+    elif "street" in has:
+        out.append(street_comparison())
+    if "house_number" in has and "address" not in has:
+        out.append(house_number_comparison())
+    if "postcode" in has or "address" in has:
+        out.append(postcode_comparison())
+    if "city" in has and "address" not in has:
+        out.append(city_comparison())
+    return out

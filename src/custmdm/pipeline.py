@@ -1,0 +1,518 @@
+"""The Resolver: composes normalise → block → compare → score → cluster → merge.
+
+It owns no algorithm; each stage lives in its own module. Data flows one way.
+
+Examples
+--------
+>>> from custmdm import resolve
+>>> from custmdm.datasets.synthetic import demo_dir
+>>> result = resolve(demo_dir() / "config.yaml")  # doctest: +SKIP
+>>> result.crosswalk.columns.tolist()  # doctest: +SKIP
+['source', 'record_id', 'customer_id']
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custmdm._version import __version__
+from custmdm.blocking.rules import (
+    IDENTIFIER_KEYS,
+    Blocker,
+    default_blocking_rules,
+    generic_values,
+)
+from custmdm.clustering.components import cluster
+from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig, load_config
+from custmdm.matchers.base import EncodedColumn, LevelEvaluator
+from custmdm.matchers.library import default_comparisons
+from custmdm.merge.golden import build_golden
+from custmdm.prepare import Prepared, prepare
+from custmdm.schema import QUALITY_COLUMNS
+from custmdm.scoring.fellegi_sunter import (
+    FellegiSunterModel,
+    PatternCounts,
+    TrainingSession,
+    probability,
+)
+from custmdm.sources import TableLike
+
+log = logging.getLogger("custmdm")
+
+ProgressCallback = Callable[[str, int, int], None]
+
+#: Largest downward or upward shift a term-frequency adjustment may make, in bits.
+TF_ADJUSTMENT_LIMIT = 10.0
+RANDOM_SEED = 20240601
+
+
+#: Which field family a prepared column speaks about; a blocking key biases every
+#: comparison of its family.
+_FAMILIES: dict[str, str] = {
+    "first_name": "first",
+    "first_key": "first",
+    "first_phonetic": "first",
+    "first_initial": "first",
+    "last_name": "last",
+    "last_key": "last",
+    "last_phonetic": "last",
+    "last_stem": "last",
+    "middle_name": "middle",
+    "middle_key": "middle",
+    "full_key": "name",
+    "name_pair_key": "name",
+    "birth_date": "birth",
+    "birth_year": "birth",
+    "phone": "phone",
+    "phones": "phone",
+    "email": "email",
+    "emails": "email",
+    "national_id": "national_id",
+    "address": "address",
+    "address_key": "address",
+    "postcode": "postcode",
+    "city": "city",
+    "city_key": "city",
+    "street": "street",
+    "street_key": "street",
+    "house_number": "house_number",
+}
+
+
+def _family(column: str) -> str:
+    return _FAMILIES.get(column, column)
+
+
+def biased_comparisons(rule: BlockingRule, comparisons: list[Comparison]) -> list[int]:
+    """Indices of comparisons about a field the rule blocks on (EM must not learn them there)."""
+    keys = {_family(k) for k in rule.on}
+    if "name" in keys:
+        keys |= {"first", "last", "middle"}
+    out = []
+    for c, comp in enumerate(comparisons):
+        fams = {_family(comp.column)} | {_family(lv.column) for lv in comp.levels if lv.column}
+        if fams & keys:
+            out.append(c)
+    return out
+
+
+@dataclass
+class Explanation:
+    """Why a pair got its weight: the prior plus one term per comparison."""
+
+    left: tuple[str, str]
+    right: tuple[str, str]
+    prior_weight: float
+    terms: list[dict[str, Any]]
+    match_weight: float
+    match_probability: float
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {"comparison": "prior", "level": "", "weight": self.prior_weight, "tf_adjustment": 0.0}
+        ]
+        rows += [
+            {k: t[k] for k in ("comparison", "level", "weight", "tf_adjustment")}
+            for t in self.terms
+        ]
+        return pd.DataFrame(rows)
+
+
+@dataclass
+class ResolutionResult:
+    """Everything a resolution produces; ``write`` puts it in a folder."""
+
+    crosswalk: pd.DataFrame
+    golden: pd.DataFrame
+    lineage: pd.DataFrame
+    pairs: pd.DataFrame
+    quality: pd.DataFrame
+    model: FellegiSunterModel
+    report: dict[str, Any]
+    prepared: Prepared
+    comparisons: list[Comparison]
+    _resolver: Resolver | None = field(default=None, repr=False)
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write crosswalk.csv, golden.csv, lineage.csv, pairs.parquet, quality.csv, model.json, report.json."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self.crosswalk.to_csv(out / "crosswalk.csv", index=False)
+        self.golden.to_csv(out / "golden.csv", index=False)
+        self.lineage.to_csv(out / "lineage.csv", index=False)
+        self.quality.to_csv(out / "quality.csv", index=False)
+        self.pairs.to_parquet(out / "pairs.parquet", index=False)
+        self.model.save(out / "model.json")
+        (out / "report.json").write_text(
+            json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        return out
+
+    def explain(self, left: tuple[str, str], right: tuple[str, str]) -> Explanation:
+        """The weight waterfall of one pair, given as (source, record_id) tuples."""
+        if self._resolver is None:
+            raise RuntimeError("this result has no resolver attached")
+        return self._resolver.explain(self, left, right)
+
+
+class Resolver:
+    """Runs a resolution for one config.
+
+    Parameters
+    ----------
+    config
+        A :class:`ResolverConfig`, or a path to a YAML/JSON config file.
+    model
+        A fitted model (or a path to ``model.json``) to use instead of training.
+    progress
+        Called as ``progress(stage, done, total)`` during long stages.
+    """
+
+    def __init__(
+        self,
+        config: ResolverConfig | str | Path,
+        *,
+        model: FellegiSunterModel | str | Path | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.config = config if isinstance(config, ResolverConfig) else load_config(config)
+        if model is not None and not isinstance(model, FellegiSunterModel):
+            model = FellegiSunterModel.load(model)
+        self.model = model
+        self.progress = progress or (lambda stage, done, total: None)
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        log.info("stage %s: started", name)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 4)
+        log.info("stage %s: done in %.2f s", name, self.timings[name])
+
+    # -- stages ------------------------------------------------------------------------
+
+    def comparisons_for(self, prepared: Prepared) -> list[Comparison]:
+        if self.model is not None:
+            return list(self.model.comparisons)
+        if self.config.comparisons is not None:
+            return list(self.config.comparisons)
+        comps = default_comparisons(prepared.fields)
+        return [c for c in comps if c.column in prepared.table.columns]
+
+    def blocking_rules_for(self, prepared: Prepared) -> list[BlockingRule]:
+        if self.config.blocking is not None:
+            return list(self.config.blocking)
+        rules = default_blocking_rules(prepared.fields)
+        return [r for r in rules if all(k in prepared.table.columns for k in r.on)]
+
+    def random_pairs(self, n_records: int) -> tuple[np.ndarray, np.ndarray]:
+        """Seeded random pairs over the id-sorted table (independent of input row order)."""
+        total = n_records * (n_records - 1) // 2
+        if total == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy()
+        n = int(min(self.config.u_sample_pairs, total))
+        rng = np.random.default_rng(RANDOM_SEED)
+        a = rng.integers(0, n_records, size=n * 2)
+        b = rng.integers(0, n_records, size=n * 2)
+        keep = a != b
+        a, b = a[keep][:n], b[keep][:n]
+        return np.minimum(a, b), np.maximum(a, b)
+
+    def tf_adjustments(
+        self,
+        table: pd.DataFrame,
+        comparisons: list[Comparison],
+        left: np.ndarray,
+        right: np.ndarray,
+        levels: np.ndarray,
+    ) -> np.ndarray:
+        """Term-frequency adjustment (bits) per pair: exact agreement on a common value counts less.
+
+        For a pair agreeing exactly on value v: log2(u_exact / p_v), where p_v is the share of
+        records carrying v and u_exact = sum of p_v² is the chance that two random records agree.
+        """
+        adj = np.zeros(left.size)
+        for c, comp in enumerate(comparisons):
+            if not comp.tf_adjust or not isinstance(comp.levels[0], ExactLevel):
+                continue
+            column = comp.levels[0].column or comp.column
+            enc = EncodedColumn.from_values(table[column].to_numpy())
+            counts = enc.counts().astype(float)
+            if counts.sum() == 0:
+                continue
+            p = counts / counts.sum()
+            u_exact = float((p**2).sum())
+            hit = levels[:, c] == 0
+            codes = enc.codes[left[hit]]
+            ok = codes >= 0
+            vals = np.zeros(hit.sum())
+            vals[ok] = np.log2(u_exact / p[codes[ok]])
+            adj[hit] += np.clip(vals, -TF_ADJUSTMENT_LIMIT, TF_ADJUSTMENT_LIMIT)
+        return adj
+
+    def run(self, tables: dict[str, TableLike] | None = None) -> ResolutionResult:
+        """Resolve every source into golden records."""
+        cfg = self.config
+        self.timings = {}
+        with self._stage("normalise"):
+            prepared = prepare(cfg, tables)
+        table = prepared.table
+        n = len(table)
+        log.info("%d records from %d sources", n, len(cfg.sources))
+        comparisons = self.comparisons_for(prepared)
+        rules = self.blocking_rules_for(prepared)
+
+        with self._stage("block"):
+            generic_codes, generic = generic_values(
+                table, [k for k in IDENTIFIER_KEYS if k in table.columns], cfg.max_identifier_share
+            )
+            generic_quality = self._generic_quality(table, generic_codes)
+            blocker = Blocker(
+                table, rules, max_pairs_per_rule=cfg.max_pairs_per_rule, generic=generic_codes
+            )
+            rule_stats = blocker.check()
+        evaluator = LevelEvaluator(table, comparisons)
+        with self._stage("compare"):
+            lefts, rights, level_chunks = [], [], []
+            done = 0
+            total_est = sum(s.pairs for s in rule_stats)
+            for left, right in blocker.iter_pairs():
+                lefts.append(left)
+                rights.append(right)
+                level_chunks.append(evaluator.levels(left, right))
+                done += left.size
+                self.progress("compare", done, total_est)
+            if lefts:
+                left = np.concatenate(lefts)
+                right = np.concatenate(rights)
+                levels = np.concatenate(level_chunks)
+                order = np.lexsort((right, left))
+                left, right, levels = left[order], right[order], levels[order]
+            else:
+                left = np.zeros(0, dtype=np.int32)
+                right = np.zeros(0, dtype=np.int32)
+                levels = np.zeros((0, len(comparisons)), dtype=np.int8)
+            del lefts, rights, level_chunks
+        with self._stage("score"):
+            n_levels = [c.n_levels for c in comparisons]
+            if self.model is None:
+                ra, rb = self.random_pairs(n)
+                random_counts = PatternCounts.from_levels(evaluator.levels(ra, rb), n_levels)
+                sessions = [
+                    TrainingSession(
+                        rule.label,
+                        PatternCounts.from_levels(levels[agree], n_levels),
+                        biased_comparisons(rule, comparisons),
+                    )
+                    for rule, agree in zip(rules, blocker.rule_agreement(left, right), strict=True)
+                ]
+                model = FellegiSunterModel(comparisons, max_iterations=cfg.em_max_iterations)
+                model.fit(
+                    sessions,
+                    random_counts,
+                    PatternCounts.from_levels(levels, n_levels),
+                    n * (n - 1) // 2,
+                )
+            else:
+                model = self.model
+            weight = model.match_weight(levels) + self.tf_adjustments(
+                table, comparisons, left, right, levels
+            )
+            prob = probability(weight)
+        with self._stage("cluster"):
+            edge = prob >= cfg.threshold
+            labels, split = cluster(
+                n,
+                left[edge],
+                right[edge],
+                weight[edge],
+                max_cluster_size=cfg.clustering.max_cluster_size,
+            )
+        with self._stage("merge"):
+            merged = build_golden(table, prepared.extras, labels)
+        quality = pd.concat([prepared.quality, generic_quality], ignore_index=True)
+        quality = quality.sort_values(list(QUALITY_COLUMNS), kind="stable").reset_index(drop=True)
+        pairs = self._pairs_frame(table, comparisons, left, right, levels, weight, prob)
+        report = self._report(
+            prepared, rule_stats, generic, left.size, int(edge.sum()), labels, split, model, quality
+        )
+        return ResolutionResult(
+            crosswalk=merged.crosswalk,
+            golden=merged.golden,
+            lineage=merged.lineage,
+            pairs=pairs,
+            quality=quality,
+            model=model,
+            report=report,
+            prepared=prepared,
+            comparisons=comparisons,
+            _resolver=self,
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def _generic_quality(table: pd.DataFrame, generic_codes: dict[str, np.ndarray]) -> pd.DataFrame:
+        parts = []
+        for key, codes in generic_codes.items():
+            if not codes.size:
+                continue
+            enc = EncodedColumn.from_values(table[key].to_numpy())
+            rows = np.flatnonzero(np.isin(enc.codes, codes))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "source": table["source"].to_numpy()[rows],
+                        "record_id": table["record_id"].to_numpy()[rows],
+                        "field": key,
+                        "reason": "generic_value",
+                    }
+                )
+            )
+        return (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else pd.DataFrame(columns=list(QUALITY_COLUMNS))
+        )
+
+    @staticmethod
+    def _pairs_frame(
+        table: pd.DataFrame,
+        comparisons: list[Comparison],
+        left: np.ndarray,
+        right: np.ndarray,
+        levels: np.ndarray,
+        weight: np.ndarray,
+        prob: np.ndarray,
+    ) -> pd.DataFrame:
+        src = table["source"].to_numpy()
+        rid = table["record_id"].to_numpy()
+        data: dict[str, Any] = {
+            "left_source": src[left],
+            "left_record_id": rid[left],
+            "right_source": src[right],
+            "right_record_id": rid[right],
+            "match_weight": weight,
+            "match_probability": prob,
+        }
+        for c, comp in enumerate(comparisons):
+            data[f"level_{comp.name}"] = levels[:, c]
+        return pd.DataFrame(data)
+
+    def _report(
+        self,
+        prepared: Prepared,
+        rule_stats: list[Any],
+        generic: list[Any],
+        n_pairs: int,
+        n_edges: int,
+        labels: np.ndarray,
+        split: Any,
+        model: FellegiSunterModel,
+        quality: pd.DataFrame,
+    ) -> dict[str, Any]:
+        sizes = np.bincount(labels) if labels.size else np.zeros(0, dtype=np.int64)
+        sizes = sizes[sizes > 0]
+        table = prepared.table
+        return {
+            "custmdm_version": __version__,
+            "counts": {
+                "input_rows": prepared.input_rows,
+                "records": len(table),
+                "records_per_source": {
+                    str(k): int(v) for k, v in table["source"].value_counts().sort_index().items()
+                },
+                "candidate_pairs": int(n_pairs),
+                "pairs_per_rule": {s.rule: s.pairs for s in rule_stats},
+                "linked_pairs": n_edges,
+                "customers": int(sizes.size),
+                "largest_cluster": int(sizes.max()) if sizes.size else 0,
+                "cluster_sizes": {
+                    str(k): int(v)
+                    for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)
+                },
+                "quality_flags": {
+                    f"{key[0]}:{key[1]}": int(c)  # type: ignore[index]
+                    for key, c in quality.groupby(["field", "reason"]).size().items()
+                },
+            },
+            "generic_values": [
+                {"key": g.key, "value": g.masked_value, "records": g.records} for g in generic
+            ],
+            "clusters_split": [{"size": a, "pieces": b} for a, b in split.split],
+            "threshold": self.config.threshold,
+            "timings": dict(self.timings),
+            "model": model.to_dict(),
+        }
+
+    def explain(
+        self, result: ResolutionResult, left: tuple[str, str], right: tuple[str, str]
+    ) -> Explanation:
+        table = result.prepared.table
+        position = {
+            (s, r): k
+            for k, (s, r) in enumerate(zip(table["source"], table["record_id"], strict=True))
+        }
+        if (left[0], left[1]) not in position or (right[0], right[1]) not in position:
+            from custmdm.exceptions import CustmdmError
+
+            msg = f"record {left[0]}:{left[1]} or {right[0]}:{right[1]} is not in this result"
+            raise CustmdmError(msg)
+        i, j = position[(left[0], left[1])], position[(right[0], right[1])]
+        a, b = np.array([min(i, j)]), np.array([max(i, j)])
+        evaluator = LevelEvaluator(table, result.comparisons)
+        levels = evaluator.levels(a, b)
+        weights = result.model.level_weights()
+        tf = [
+            float(self.tf_adjustments(table, [comp], a, b, levels[:, [c]])[0])
+            for c, comp in enumerate(result.comparisons)
+        ]
+        terms: list[dict[str, Any]] = []
+        for c, comp in enumerate(result.comparisons):
+            lv = int(levels[0, c])
+            labels = comp.level_labels()
+            terms.append(
+                {
+                    "comparison": comp.name,
+                    "level": "null" if lv < 0 else labels[lv],
+                    "weight": 0.0 if lv < 0 else float(weights[c][lv]),
+                    "tf_adjustment": tf[c],
+                }
+            )
+        total = result.model.prior_weight + sum(
+            float(t["weight"]) + float(t["tf_adjustment"]) for t in terms
+        )
+        return Explanation(
+            (left[0], left[1]),
+            (right[0], right[1]),
+            result.model.prior_weight,
+            terms,
+            total,
+            float(1 / (1 + math.pow(2, -total))),
+        )
+
+
+def resolve(
+    config: ResolverConfig | str | Path,
+    tables: dict[str, TableLike] | None = None,
+    *,
+    model: FellegiSunterModel | str | Path | None = None,
+) -> ResolutionResult:
+    """Resolve the sources of ``config`` into golden customer records.
+
+    ``tables`` may supply DataFrames for sources by name instead of files.
+    """
+    return Resolver(config, model=model).run(tables)

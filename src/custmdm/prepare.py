@@ -1,0 +1,271 @@
+"""Normalise every source into one prepared record table.
+
+The prepared table has one row per input record, sorted by ``(source,
+record_id)`` so that everything downstream is independent of input row order.
+Beside the normalised values and matching keys it keeps the cleaned raw values
+that golden records show, and the quality issues of every record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+from custmdm.config import ResolverConfig, SourceConfig
+from custmdm.exceptions import SchemaError
+from custmdm.schema import QUALITY_COLUMNS
+from custmdm.sources import TableLike, load_source
+
+log = logging.getLogger(__name__)
+
+#: Cleaned raw values kept for display in golden records (prefix ``raw_``).
+DISPLAY_FIELDS = ("full_name", "address", "street", "city")
+
+
+@dataclass
+class Prepared:
+    """The prepared record table plus what rides along beside it."""
+
+    table: pd.DataFrame  # one row per record, sorted by (source, record_id)
+    quality: pd.DataFrame  # source, record_id, field, reason
+    extras: pd.DataFrame  # same row order as table: unmapped source columns
+    fields: set[str] = field(default_factory=set)  # canonical fields mapped by any source
+    input_rows: int = 0
+
+
+def _text_series(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
+    if column is None:
+        return None
+    return frame[column].astype(object)
+
+
+def _record_ids(frame: pd.DataFrame, source: SourceConfig) -> pd.Series:
+    raw = frame[source.id]
+    ids = raw.map(
+        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+    )
+    missing = ids.isna() | (ids == "")
+    if missing.any():
+        first = int(np.flatnonzero(missing.to_numpy())[0])
+        msg = (
+            f"source '{source.name}': {int(missing.sum())} record(s) have an empty id in column "
+            f"'{source.id}' (first at data row {first + 1}); every record needs an id"
+        )
+        raise SchemaError(msg)
+    return ids.astype(str)
+
+
+def _dedupe_ids(
+    frame: pd.DataFrame, ids: pd.Series, source: SourceConfig
+) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    dup = ids.duplicated(keep=False)
+    if not dup.any():
+        return frame, ids, []
+    if source.duplicate_ids == "error":
+        first = sorted(ids[dup].unique())[:3]
+        named = ", ".join(f"record {source.name}:{rid}" for rid in first)
+        msg = (
+            f"source '{source.name}': {int(ids[dup].nunique())} record id(s) occur more than once "
+            f"({named}); ids must be unique within a source, or set duplicate_ids: last_wins"
+        )
+        raise SchemaError(msg)
+    order = np.arange(len(frame))
+    keyed = pd.DataFrame({"id": ids.to_numpy(), "pos": order})
+    if source.updated_at is not None:
+        keyed["ts"] = pd.to_datetime(
+            frame[source.updated_at], errors="coerce", format="mixed"
+        ).to_numpy()
+        keyed = keyed.sort_values(["id", "ts", "pos"], na_position="first", kind="stable")
+    else:
+        keyed = keyed.sort_values(["id", "pos"], kind="stable")
+    keep = np.sort(keyed.drop_duplicates("id", keep="last")["pos"].to_numpy())
+    superseded = sorted(set(ids[dup].unique()))
+    return (
+        frame.iloc[keep].reset_index(drop=True),
+        ids.iloc[keep].reset_index(drop=True),
+        superseded,
+    )
+
+
+def _prepare_source(
+    config: ResolverConfig, source: SourceConfig, tables: dict[str, TableLike] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    from custmdm.normalise import (
+        clean_text,
+        normalise_address,
+        normalise_dates,
+        normalise_emails,
+        normalise_national_id,
+        normalise_phones,
+        parse_names,
+    )
+
+    frame = load_source(config, source, tables).reset_index(drop=True)
+    n_input = len(frame)
+    ids = _record_ids(frame, source)
+    frame, ids, superseded = _dedupe_ids(frame, ids, source)
+    f = source.fields
+    get: Callable[[str], pd.Series | None] = lambda name: _text_series(frame, f.get(name))  # noqa: E731
+
+    parts: list[pd.DataFrame] = []
+    issues: list[pd.DataFrame] = []
+
+    def run(result: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+        out, iss = result
+        parts.append(out)
+        issues.append(iss)
+
+    if any(k in f for k in ("full_name", "first_name", "middle_name", "last_name")):
+        run(parse_names(get("full_name"), get("first_name"), get("middle_name"), get("last_name")))
+    if "birth_date" in f:
+        run(normalise_dates(get("birth_date"), date_format=source.date_format, field="birth_date"))  # type: ignore[arg-type]
+    if "phone" in f:
+        run(normalise_phones(get("phone"), source.phone_regions))  # type: ignore[arg-type]
+    if "email" in f:
+        run(normalise_emails(get("email"), provider_rules=config.email_provider_rules))  # type: ignore[arg-type]
+    if any(k in f for k in ("address", "postcode", "city", "street", "house_number")):
+        run(
+            normalise_address(
+                get("address"), get("postcode"), get("city"), get("street"), get("house_number")
+            )
+        )
+    if "national_id" in f:
+        run(normalise_national_id(get("national_id")))  # type: ignore[arg-type]
+    for name in DISPLAY_FIELDS:
+        if name in f:
+            cleaned, _ = clean_text(get(name), name)  # type: ignore[arg-type]
+            parts.append(cleaned.rename(columns={"value": f"raw_{name}"}))
+
+    table = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+    table = table.loc[:, ~table.columns.duplicated()]
+    table.insert(0, "record_id", ids.to_numpy())
+    table.insert(0, "source", source.name)
+    table["trust"] = source.trust
+    if source.updated_at is not None:
+        ts = pd.to_datetime(frame[source.updated_at], errors="coerce", format="mixed", utc=True)
+        table["updated_at"] = ts.dt.strftime("%Y-%m-%dT%H:%M:%S").where(ts.notna(), None)
+        bad = ts.isna() & frame[source.updated_at].astype(str).str.strip().ne("")
+        if bad.any():
+            issues.append(
+                pd.DataFrame(
+                    {"row": frame.index[bad], "field": "updated_at", "reason": "invalid_date"}
+                )
+            )
+    else:
+        table["updated_at"] = None
+
+    quality = (
+        pd.concat(issues, ignore_index=True)
+        if issues
+        else pd.DataFrame(columns=["row", "field", "reason"])
+    )
+    quality = pd.DataFrame(
+        {
+            "source": source.name,
+            "record_id": ids.to_numpy()[quality["row"].to_numpy(dtype=np.int64)]
+            if len(quality)
+            else [],
+            "field": quality["field"].to_numpy(),
+            "reason": quality["reason"].to_numpy(),
+        }
+    )
+    if superseded:
+        quality = pd.concat(
+            [
+                quality,
+                pd.DataFrame(
+                    {
+                        "source": source.name,
+                        "record_id": superseded,
+                        "field": "record_id",
+                        "reason": "duplicate_id_superseded",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    mapped = set(f.values()) | {source.id} | ({source.updated_at} if source.updated_at else set())
+    extra_cols = [c for c in frame.columns if str(c) not in mapped]
+    extras = (
+        frame[extra_cols].astype(object).where(frame[extra_cols].notna(), None)
+        if extra_cols
+        else pd.DataFrame(index=frame.index)
+    )
+    extras.columns = [str(c) for c in extras.columns]
+    return table, quality, extras, n_input
+
+
+def _phonetic(keys: pd.Series) -> pd.Series:
+    """Soundex of the first token of a translit key, computed once per distinct key."""
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    mapped = np.array(
+        [jellyfish.soundex(u.split(" ")[0]) if u else None for u in uniques] + [None], dtype=object
+    )
+    return pd.Series(mapped[codes], index=keys.index, dtype=object)
+
+
+def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
+    """Matching keys built from the normalised columns (phonetic codes, year, city key)."""
+    from custmdm.normalise import translit_key_series
+
+    if "first_key" in table:
+        table["first_phonetic"] = _phonetic(table["first_key"])
+    if "last_key" in table:
+        table["last_phonetic"] = _phonetic(table["last_key"])
+    if "first_key" in table and "last_key" in table:
+        first, last = table["first_key"], table["last_key"]
+        both = first.notna() & last.notna()
+        lo = first.where(first.fillna("") <= last.fillna(""), last)
+        hi = last.where(first.fillna("") <= last.fillna(""), first)
+        table["name_pair_key"] = (lo + " " + hi).where(both, None)
+    if "birth_date" in table:
+        table["birth_year"] = table["birth_date"].str.slice(0, 4)
+    if "city" in table:
+        table["city_key"] = translit_key_series(table["city"])
+    if "street" in table:
+        table["street_key"] = translit_key_series(table["street"])
+    return table
+
+
+def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) -> Prepared:
+    """Load and normalise every source of ``config`` into one prepared table."""
+    tables_out, quality_out, extras_out = [], [], []
+    fields: set[str] = set()
+    input_rows = 0
+    for source in config.sources:
+        table, quality, extras, n_input = _prepare_source(config, source, tables)
+        tables_out.append(table)
+        quality_out.append(quality)
+        extras_out.append(extras)
+        fields |= set(source.fields)
+        input_rows += n_input
+        log.info(
+            "source %s: %d records normalised, %d quality flags",
+            source.name,
+            len(table),
+            len(quality),
+        )
+    table = pd.concat(tables_out, ignore_index=True)
+    extras = pd.concat(extras_out, ignore_index=True)
+    for col in table.columns:
+        if table[col].dtype == object:
+            table[col] = table[col].where(table[col].notna(), None)
+    order = np.lexsort((table["record_id"].to_numpy(), table["source"].to_numpy()))
+    table = table.iloc[order].reset_index(drop=True)
+    extras = extras.iloc[order].reset_index(drop=True)
+    extras = extras.astype(object).where(extras.notna(), None)
+    table = add_derived_keys(table)
+    quality = pd.concat(quality_out, ignore_index=True)
+    quality = quality.sort_values(list(QUALITY_COLUMNS), kind="stable").reset_index(drop=True)
+    return Prepared(
+        table=table,
+        quality=quality[list(QUALITY_COLUMNS)],
+        extras=extras,
+        fields=fields,
+        input_rows=input_rows,
+    )

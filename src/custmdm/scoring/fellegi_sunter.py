@@ -1,0 +1,366 @@
+"""Fellegi–Sunter scoring: m and u per comparison level, fitted without labels.
+
+The model works on *agreement patterns*: the vector of levels a pair gets, one
+per comparison. Candidate pairs collapse to a few thousand distinct patterns
+with counts, so EM runs on those counts, not on pairs.
+
+* ``u`` from pairs of records drawn at random (a seeded sample: row positions
+  in the id-sorted table, so the sample does not depend on input order);
+* ``m`` by EM, once per blocking rule, on the pairs that rule blocks, leaving
+  out the comparisons the rule biases;
+* the prior match rate over all record pairs, as a fixed point over the
+  candidates; guards keep the fit meaningful (see :meth:`FellegiSunterModel.fit`).
+
+Match weight of a pair = log2(prior odds) + sum of log2(m/u) of its levels
+(+ term-frequency adjustments); probability = 2**w / (1 + 2**w).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from custmdm.config import Comparison
+from custmdm.exceptions import ConfigError, NotFittedError
+
+_EPS = 1e-6
+MODEL_FORMAT = "custmdm.fellegi_sunter/1"
+
+
+def encode_patterns(levels: np.ndarray, n_levels: list[int]) -> np.ndarray:
+    """One int64 per pair for its level vector (null encoded as 0, level k as k + 1)."""
+    key = np.zeros(levels.shape[0], dtype=np.int64)
+    for c, n in enumerate(n_levels):
+        key = key * (n + 1) + (levels[:, c].astype(np.int64) + 1)
+    return key
+
+
+def decode_patterns(keys: np.ndarray, n_levels: list[int]) -> np.ndarray:
+    out = np.empty((keys.size, len(n_levels)), dtype=np.int8)
+    rest = keys.copy()
+    for c in range(len(n_levels) - 1, -1, -1):
+        base = n_levels[c] + 1
+        out[:, c] = (rest % base) - 1
+        rest //= base
+    return out
+
+
+@dataclass
+class PatternCounts:
+    """Distinct agreement patterns of a set of pairs and how many pairs share each."""
+
+    patterns: np.ndarray  # (n_patterns, n_comparisons) int8
+    counts: np.ndarray  # (n_patterns,) int64
+
+    @classmethod
+    def from_levels(cls, levels: np.ndarray, n_levels: list[int]) -> PatternCounts:
+        keys = encode_patterns(levels, n_levels)
+        uniq, counts = np.unique(keys, return_counts=True)
+        return cls(decode_patterns(uniq, n_levels), counts.astype(np.int64))
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+@dataclass
+class TrainingSession:
+    """The candidate pairs one blocking rule produces, and the comparisons it biases."""
+
+    rule: str
+    pairs: PatternCounts
+    excluded: list[int]
+
+
+@dataclass
+class EMDiagnostics:
+    iterations: int = 0
+    converged: bool = False
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class FellegiSunterModel:
+    """m/u probabilities per comparison level and a prior match rate.
+
+    Learned state ends in ``_``: ``m_``, ``u_``, ``lambda_``.
+    """
+
+    def __init__(
+        self, comparisons: list[Comparison], *, max_iterations: int = 100, tol: float = 1e-7
+    ) -> None:
+        self.comparisons = comparisons
+        self.n_levels = [c.n_levels for c in comparisons]
+        self.max_iterations = max_iterations
+        self.tol = tol
+        self.m_: list[np.ndarray] | None = None
+        self.u_: list[np.ndarray] | None = None
+        self.u_random_: list[np.ndarray] | None = None
+        self.lambda_: float | None = None
+        self.diagnostics_ = EMDiagnostics()
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def initial_m(self) -> list[np.ndarray]:
+        out = []
+        for n in self.n_levels:
+            # geometric decay from the best level down to 'else'
+            raw = np.array([0.5**k for k in range(n)], dtype=float)
+            raw[-1] = 0.05
+            out.append(raw / raw.sum())
+        return out
+
+    def fit(
+        self,
+        sessions: list[TrainingSession],
+        random_pairs: PatternCounts,
+        candidates: PatternCounts,
+        total_pairs: int,
+    ) -> FellegiSunterModel:
+        """Fit u from random pairs, m by EM per blocking rule, and the prior over all pairs.
+
+        * ``u`` comes from ``random_pairs`` (agreement among random pairs, nearly all
+          non-matches) and is then fixed.
+        * ``m`` is estimated by EM once per blocking rule, on the pairs that rule blocks,
+          leaving out the comparisons on the rule's own keys (blocking biases them);
+          each comparison's ``m`` is the average over the rules that estimated it,
+          weighted by the matches each rule found.
+        * The prior (the share of all N·(N−1)/2 record pairs that match) is the fixed
+          point of λ = Σ P(match | pattern) / total_pairs over the candidate pairs,
+          with pairs outside the candidates counted as non-matches.
+
+        Guards: probabilities never reach 0 (pseudo-counts), and the 'else' level of a
+        strong identifier keeps a Bayes factor of at most 1/2, so disagreeing on a
+        birth date, phone or email always counts against a match.
+        """
+        diag = EMDiagnostics()
+        u = self._level_frequencies(random_pairs, np.ones(len(random_pairs.counts)))
+        self.u_random_ = u
+        init = self.initial_m()
+        sums = [np.zeros(n) for n in self.n_levels]
+        weights = np.zeros(len(self.n_levels))
+        for session in sessions:
+            if session.pairs.total == 0:
+                continue
+            m_s, lam_s, iters, converged = self._em_session(session, init, u)
+            expected = lam_s * session.pairs.total
+            active = [c for c in range(len(self.n_levels)) if c not in session.excluded]
+            for c in active:
+                sums[c] += m_s[c] * expected
+                weights[c] += expected
+            diag.sessions.append(
+                {
+                    "rule": session.rule,
+                    "pairs": session.pairs.total,
+                    "estimated_matches": round(float(expected), 2),
+                    "iterations": iters,
+                    "converged": converged,
+                    "estimated": [self.comparisons[c].name for c in active],
+                }
+            )
+            diag.iterations += iters
+            if not converged:
+                diag.warnings.append(f"EM for blocking rule '{session.rule}' did not converge")
+        m = []
+        for c, comp in enumerate(self.comparisons):
+            if weights[c] > 0:
+                m.append(sums[c] / weights[c])
+            else:
+                diag.warnings.append(
+                    f"comparison '{comp.name}': every blocking rule uses its field, so its m "
+                    "could not be estimated; default values are used"
+                )
+                m.append(init[c])
+        self._guard(m, u)
+        diag.converged = all(s["converged"] for s in diag.sessions) if diag.sessions else False
+        self.m_, self.u_ = m, u
+        self.lambda_ = self._fit_prior(candidates, m, u, total_pairs)
+        self.diagnostics_ = diag
+        self._check_collapse()
+        return self
+
+    def _em_session(
+        self, session: TrainingSession, init: list[np.ndarray], u: list[np.ndarray]
+    ) -> tuple[list[np.ndarray], float, int, bool]:
+        pats = session.pairs.patterns.copy()
+        for c in session.excluded:
+            pats[:, c] = -1
+        w = session.pairs.counts.astype(float)
+        m = [x.copy() for x in init]
+        lam = 0.5
+        lu = self._log_prob(pats, u)
+        prev = -math.inf
+        converged = False
+        iterations = 0
+        for it in range(1, self.max_iterations + 1):
+            iterations = it
+            lm = self._log_prob(pats, m)
+            a = np.log(lam) + lm
+            b = np.log1p(-lam) + lu
+            mx = np.maximum(a, b)
+            ll_each = mx + np.log(np.exp(a - mx) + np.exp(b - mx))
+            r = np.exp(a - ll_each)
+            ll = float((w * ll_each).sum())
+            lam = float(np.clip((w * r).sum() / w.sum(), _EPS, 1 - _EPS))
+            m = self._level_frequencies(PatternCounts(pats, session.pairs.counts), r)
+            self._guard(m, u)
+            if abs(ll - prev) <= self.tol * max(1.0, abs(ll)):
+                converged = True
+                break
+            prev = ll
+        return m, lam, iterations, converged
+
+    def _fit_prior(
+        self, candidates: PatternCounts, m: list[np.ndarray], u: list[np.ndarray], total_pairs: int
+    ) -> float:
+        if candidates.total == 0 or total_pairs <= 0:
+            return _EPS
+        bf = self._log_prob(candidates.patterns, m) - self._log_prob(candidates.patterns, u)
+        w = candidates.counts.astype(float)
+        lam = min(0.5, candidates.total / total_pairs)
+        for _ in range(200):
+            logit = math.log(lam / (1 - lam)) + bf
+            post = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+            new = float(np.clip((w * post).sum() / total_pairs, 1e-12, 0.5))
+            if abs(new - lam) <= 1e-12 + 1e-9 * lam:
+                lam = new
+                break
+            lam = new
+        return lam
+
+    def _guard(self, m: list[np.ndarray], u: list[np.ndarray]) -> None:
+        for c, comp in enumerate(self.comparisons):
+            cap = 0.5 * u[c][-1]
+            if comp.strong and m[c][-1] > cap:
+                rest = m[c][:-1]
+                m[c][-1] = cap
+                m[c][:-1] = rest / rest.sum() * (1 - cap)
+
+    def _check_collapse(self) -> None:
+        assert self.m_ is not None and self.u_ is not None
+        for c, comp in enumerate(self.comparisons):
+            bf_best = self.m_[c][0] / self.u_[c][0]
+            if bf_best < 2.0:
+                self.diagnostics_.warnings.append(
+                    f"comparison '{comp.name}': agreement on its top level barely counts "
+                    f"(Bayes factor {bf_best:.2f}); the fit may have collapsed"
+                )
+
+    def _level_frequencies(self, pc: PatternCounts, weights: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for c, n in enumerate(self.n_levels):
+            col = pc.patterns[:, c]
+            mask = col >= 0
+            freq: np.ndarray = np.bincount(
+                col[mask].astype(np.int64), weights=(weights * pc.counts)[mask], minlength=n
+            ).astype(float)
+            freq = freq + 0.5  # pseudo-count keeps every level possible
+            out.append(freq / freq.sum())
+        return out
+
+    @staticmethod
+    def _log_prob(patterns: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+        total = np.zeros(patterns.shape[0])
+        for c, p in enumerate(probs):
+            col = patterns[:, c]
+            mask = col >= 0
+            total[mask] += np.log(p[col[mask]])
+        return total
+
+    # -- prediction ------------------------------------------------------------------------
+
+    def _require_fitted(self) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+        if self.m_ is None or self.u_ is None or self.lambda_ is None:
+            msg = "This FellegiSunterModel is not fitted yet. Call 'fit' or load a saved model."
+            raise NotFittedError(msg)
+        return self.m_, self.u_, self.lambda_
+
+    def level_weights(self) -> list[np.ndarray]:
+        """log2(m/u) per comparison and level."""
+        m, u, _ = self._require_fitted()
+        return [np.log2(mc / uc) for mc, uc in zip(m, u, strict=True)]
+
+    @property
+    def prior_weight(self) -> float:
+        _, _, lam = self._require_fitted()
+        return math.log2(lam / (1 - lam))
+
+    def match_weight(self, levels: np.ndarray) -> np.ndarray:
+        """Match weight per pair from its levels (without term-frequency adjustment)."""
+        weights = self.level_weights()
+        total = np.full(levels.shape[0], self.prior_weight)
+        for c, lw in enumerate(weights):
+            col = levels[:, c]
+            mask = col >= 0
+            total[mask] += lw[col[mask]]
+        return total
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        m, u, lam = self._require_fitted()
+        return {
+            "format": MODEL_FORMAT,
+            "prior_match_probability": lam,
+            "comparisons": [
+                {
+                    "comparison": comp.model_dump(mode="json"),
+                    "levels": [
+                        {
+                            "label": label,
+                            "m": float(m[c][k]),
+                            "u": float(u[c][k]),
+                            "weight": float(math.log2(m[c][k] / u[c][k])),
+                        }
+                        for k, label in enumerate(comp.level_labels())
+                    ],
+                }
+                for c, comp in enumerate(self.comparisons)
+            ],
+            "diagnostics": {
+                "iterations": self.diagnostics_.iterations,
+                "converged": self.diagnostics_.converged,
+                "warnings": list(self.diagnostics_.warnings),
+                "sessions": list(self.diagnostics_.sessions),
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FellegiSunterModel:
+        if data.get("format") != MODEL_FORMAT:
+            msg = f"not a custmdm model file (format {data.get('format')!r}, expected {MODEL_FORMAT!r})"
+            raise ConfigError(msg)
+        comps = [Comparison.model_validate(c["comparison"]) for c in data["comparisons"]]
+        model = cls(comps)
+        model.m_ = [np.array([lv["m"] for lv in c["levels"]]) for c in data["comparisons"]]
+        model.u_ = [np.array([lv["u"] for lv in c["levels"]]) for c in data["comparisons"]]
+        model.lambda_ = float(data["prior_match_probability"])
+        for comp, mm in zip(comps, model.m_, strict=True):
+            if mm.size != comp.n_levels:
+                msg = f"model file: comparison '{comp.name}' has {mm.size} levels, expected {comp.n_levels}"
+                raise ConfigError(msg)
+        return model
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(
+            json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> FellegiSunterModel:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            msg = f"cannot read model file {path}: {type(err).__name__}"
+            raise ConfigError(msg) from None
+        return cls.from_dict(data)
+
+
+def probability(weight: np.ndarray) -> np.ndarray:
+    """Match probability from a match weight (log2 odds)."""
+    return 1.0 / (1.0 + np.exp2(-np.asarray(weight, dtype=float)))

@@ -1,0 +1,102 @@
+"""Blocking: pair counts before pairs, each pair once, generic values, runaway rules."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from custmdm.blocking.rules import Blocker, _pairs_within_blocks, combine_codes, generic_values
+from custmdm.config import BlockingRule
+from custmdm.exceptions import BlockingError
+
+
+def naive_pairs(table: pd.DataFrame, rules: list[BlockingRule]) -> set[tuple[int, int]]:
+    out = set()
+    for i, j in itertools.combinations(range(len(table)), 2):
+        for rule in rules:
+            vals_i = [table[k].iat[i] for k in rule.on]
+            vals_j = [table[k].iat[j] for k in rule.on]
+            if all(v is not None for v in vals_i) and vals_i == vals_j:
+                out.add((i, j))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        ([0, 0, 1, 1, 1, -1], {(0, 1), (2, 3), (2, 4), (3, 4)}),
+        ([-1, -1, -1], set()),
+        ([3, 1, 3, 1], {(0, 2), (1, 3)}),
+        ([0], set()),
+    ],
+)
+def test_pairs_within_blocks_table(codes: list[int], expected: set[tuple[int, int]]) -> None:
+    found = set()
+    for left, right in _pairs_within_blocks(np.array(codes, dtype=np.int64), chunk_pairs=2):
+        assert (left < right).all()
+        found |= set(zip(left.tolist(), right.tolist(), strict=True))
+    assert found == expected
+
+
+values = st.one_of(st.none(), st.sampled_from(["a", "b", "c"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(values, values), min_size=0, max_size=25), st.integers(1, 7))
+def test_union_of_rules_yields_each_pair_once(
+    rows: list[tuple[str | None, str | None]], chunk: int
+) -> None:
+    table = pd.DataFrame(rows, columns=["x", "y"], dtype=object)
+    if table.empty:
+        table = pd.DataFrame({"x": pd.Series([], dtype=object), "y": pd.Series([], dtype=object)})
+    rules = [BlockingRule(on=["x"]), BlockingRule(on=["y"]), BlockingRule(on=["x", "y"])]
+    blocker = Blocker(table, rules, max_pairs_per_rule=10**9)
+    got = [
+        p
+        for left, right in blocker.iter_pairs(chunk_pairs=chunk)
+        for p in zip(left.tolist(), right.tolist(), strict=True)
+    ]
+    assert len(got) == len(set(got)), "a pair was produced twice"
+    assert set(got) == naive_pairs(table, rules)
+
+
+def test_pair_count_is_known_before_pairs_are_built() -> None:
+    table = pd.DataFrame({"postcode": ["101000"] * 100 + [None] * 5})
+    blocker = Blocker(table, [BlockingRule(on=["postcode"])], max_pairs_per_rule=10**9)
+    (stats,) = blocker.stats()
+    assert stats.pairs == 100 * 99 // 2
+    assert stats.largest_blocks[0][1] == 100
+
+
+def test_runaway_rule_stops_with_rule_name_and_masked_values() -> None:
+    table = pd.DataFrame({"postcode": ["101000"] * 2000})
+    blocker = Blocker(table, [BlockingRule(on=["postcode"])], max_pairs_per_rule=1000)
+    with pytest.raises(BlockingError) as err:
+        blocker.check()
+    text = str(err.value)
+    assert "'postcode'" in text and "1,999,000" in text and "2,000 records" in text
+    assert "101000" not in text
+
+
+def test_generic_identifier_values_never_form_a_block() -> None:
+    phones = ["+74950000000"] * 30 + ["+79160000001", "+79160000001", None]
+    table = pd.DataFrame({"phone": phones})
+    codes, found = generic_values(table, ["phone"], max_share=25)
+    assert [g.records for g in found] == [30]
+    assert "+7495" not in found[0].masked_value
+    blocker = Blocker(table, [BlockingRule(on=["phone"])], max_pairs_per_rule=10**9, generic=codes)
+    left, right = blocker.all_pairs()
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(30, 31)]
+
+
+def test_combine_codes_missing_if_any_key_missing() -> None:
+    a = np.array([0, 0, 1, -1])
+    b = np.array([2, 2, -1, 0])
+    out = combine_codes([a, b])
+    assert out[0] == out[1] and out[0] >= 0
+    assert out[2] == -1 and out[3] == -1
