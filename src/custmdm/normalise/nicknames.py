@@ -101,7 +101,7 @@ def canonical_given_names(name: str) -> frozenset[str]:
     Examples
     --------
     >>> sorted(canonical_given_names("Саша"))
-    ['aleksandr', 'aleksandra', 'sasha']
+    ['alexandr', 'alexandra', 'sasha']
     >>> "ivan" in canonical_given_names("Vanya")
     True
     """

@@ -13,26 +13,25 @@ How it works
 4. The same ordered Latin rewrite is applied to every token, repeatedly until it no longer
    changes (which makes the key idempotent):
 
-   ====================  =========  ===================================================
-   pattern               becomes    why
-   ====================  =========  ===================================================
-   shch, sch, shh        sh         щ: Shchukin / Schukin / Shukin
-   x                     ks         Alexey / Aleksey
-   ck                    k          Jackson
-   kh                    h          х: Khabibullin / Habibullin
-   ts, tc, tz, cz        c          ц: Tsvetkova / Tcvetkova / Czvetkova / Cvetkova
-   c before t k l r, $   k          Victor / Viktor, Eric / Erik
-   ph                    f          Sophia / Sofia
-   w                     v          Wladimir / Vladimir
-   y, j                  i          ю/я/й/ы: Yulia / Iuliia / Julia, Sergey / Sergei
-   ie at start/after     e          е/э: Yevgeniy / Evgenii, Andreyev / Andreev
-   a vowel
-   io between            e          ё: Fyodor / Fedor, Semyon / Semen
-   consonants
-   doubled letters       one        Iuliia → iulia, Anna / Ana, Kirill / Kiril
-   ====================  =========  ===================================================
+   =======================  ======  ===================================================
+   pattern                  becomes why
+   =======================  ======  ===================================================
+   shch, sch, shh           sh      щ: Shchukin / Schukin / Shukin
+   ck                       k       Jackson
+   th                       t       Thomas / Томас
+   ph                       f       Sophia / Sofia
+   kh, ks, h (not in zh,    x       х is kh / h / x (GOST 7.79-B), and x is also кс
+   ch, sh), x                       (Alexey / Алексей): one class for all four
+   ts, tc, tz, cz           c       ц: Tsvetkova / Tcvetkova / Czvetkova / Cvetkova
+   c before t k l r or end  k       Victor / Viktor, Eric / Erik
+   w                        v       Wladimir / Vladimir
+   y, j                     i       ю/я/й/ы: Yulia / Iuliia / Julia, Sergey / Sergei
+   ie                       e       е/ье: Yevgeniy / Evgenii, Anan'yev / Ананьев
+   io                       e       ё: Fyodor / Fedor, Semyon / Semen, Yolkin / Ёлкин
+   doubled letters          one     Iuliia → iulia, Anna / Ana, Kirill / Kiril
+   =======================  ======  ===================================================
 
-The key over-collapses on purpose (Ш and Щ, И and Ы meet): it is a blocking and comparison key,
+The key over-collapses on purpose (Ш and Щ, И and Ы, Х and КС meet): it is a blocking and comparison key,
 not a display value.
 """
 
@@ -99,17 +98,18 @@ _APOSTROPHES_RE = re.compile("['\u2019\u2018\u02b9\u02ba\u02bc\u0060\u00b4\u2032
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
+        (r"([a-z])\1+", r"\1"),
         (r"shch|sch|shh", "sh"),
-        (r"x", "ks"),
         (r"ck", "k"),
-        (r"kh", "h"),
+        (r"th", "t"),
+        (r"ph", "f"),
+        (r"kh|ks|(?<![zcsk])h", "x"),
         (r"ts|tc|tz|cz", "c"),
         (r"c(?=[tklr]|$)", "k"),
-        (r"ph", "f"),
         (r"w", "v"),
         (r"[yj]", "i"),
-        (r"(?:^|(?<=[aeiou]))ie", "e"),
-        (r"(?<=[bcdfgklmnprstvz])io(?=[bcdfgklmnprstvz])", "e"),
+        (r"ie", "e"),
+        (r"io", "e"),
         (r"([a-z])\1+", r"\1"),
     )
 )
@@ -155,7 +155,7 @@ def translit_key_series(raw: pd.Series) -> pd.Series:
     Examples
     --------
     >>> translit_key_series(pd.Series(["Хабибуллин", "Khabibullin", None])).tolist()
-    ['habibulin', 'habibulin', None]
+    ['xabibulin', 'xabibulin', None]
     """
 
     def one(value: Any) -> tuple[tuple[str | None], tuple[()]]:
