@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -113,12 +115,12 @@ def _translit(text: str, table: dict[str, str]) -> str:
 
 def _h_is_ambiguous(text: str) -> bool:
     """х written "h" after з с к т ц ч ш щ reads as ж ш х, or as th: really ambiguous."""
-    return any(a in "зсктцчшщ" and b == "х" for a, b in zip(text, text[1:], strict=False))
+    return any(a in "зсктцчшщ" and b == "х" for a, b in itertools.pairwise(text))
 
 
 # Names are built from syllables (onset + vowel) so that the letter sequences are those of real
 # Russian names; random strings such as "цш" or "ёо" are ambiguous in every Latin convention.
-ONSETS = list("бвгджзклмнпрстфхцчшщ") + ["ст", "вл", "др", "тр", "кр", "пр", "бр", "гр", "сл", "зд"]
+ONSETS = [*list("бвгджзклмнпрстфхцчшщ"), "ст", "вл", "др", "тр", "кр", "пр", "бр", "гр", "сл", "зд"]
 VOWELS = list("аеёиоуыэюя")
 SOFT = ["", "ь"]  # ь between a consonant and an iotated vowel: Дарья, Ильин, Соловьёв
 CODAS = ["", "", "й", "н", "в", "р", "л", "м", "к", "ц", "х", "ь"]
