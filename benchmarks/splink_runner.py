@@ -156,13 +156,16 @@ def _clean_text(values: pd.Series) -> pd.Series:
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ "Иванов Иван Сергеевич" → (иван, иванов); "Ivan Ivanov" → (ivan, ivanov).
 
-    Three or more words ending in a patronymic are read surname-first (the Russian order);
+    Three or more words ending in a patronymic, or "Surname, Given", are read surname-first;
     otherwise the first word is the given name and the last word the surname.
     """
     tokens = _clean_text(full).str.split()
-    n = tokens.str.len()
-    first_tok, second_tok, last_tok = tokens.str[0], tokens.str[1], tokens.str[-1]
-    surname_first = (n >= 3) & last_tok.str.contains(_PATRONYMIC, regex=True).fillna(False)
+    n = pd.to_numeric(tokens.str.len(), errors="coerce").fillna(0)
+    first_tok, second_tok = tokens.str[0].astype("string"), tokens.str[1].astype("string")
+    last_tok = tokens.str[-1].astype("string")
+    has_patronymic = last_tok.str.contains(_PATRONYMIC, regex=True, na=False)
+    has_comma = full.astype("string").str.contains(",", regex=False, na=False)
+    surname_first = ((n >= 3) & has_patronymic) | ((n >= 2) & has_comma)
     first = first_tok.where(~surname_first, second_tok)
     surname = last_tok.where(~surname_first, first_tok).where(n >= 2)
     return first.astype("string"), surname.astype("string")
@@ -212,8 +215,9 @@ def standardise_departmental(config_path: Path, config: dict[str, Any]) -> pd.Da
         out["city"] = _clean_text(col("city"))
         frames.append(out)
     frame = pd.concat(frames, ignore_index=True)
+    frame = frame.astype("string").replace("", pd.NA)
     frame.insert(0, "unique_id", frame["source"] + "|" + frame["record_id"])
-    return frame.replace("", pd.NA)
+    return frame
 
 
 def _departmental_settings() -> tuple[Any, list[Any], float, list[Any], dict[str, Any]]:
@@ -258,7 +262,7 @@ def run(config_path: Path, kind: str, out_dir: Path, *, count_pairs: bool = True
     sources = config["sources"]
     with watch.stage("read_and_standardise"):
         if kind == "departmental":
-            frames = {"all": standardise_departmental(config_path, config)}
+            frames = {"departments": standardise_departmental(config_path, config)}
             u_max_pairs = 1e7  # Splink's docs: "we generally recommend 1e7 or more"
             settings, deterministic, recall, em_rules, em_kwargs = _departmental_settings()
         else:
@@ -291,7 +295,7 @@ def run(config_path: Path, kind: str, out_dir: Path, *, count_pairs: bool = True
 
     with watch.stage("write"):
         if kind == "departmental":
-            ids = frames["all"][["unique_id", "source", "record_id"]]
+            ids = frames["departments"][["unique_id", "source", "record_id"]]
             crosswalk = ids.merge(clusters[["unique_id", "cluster_id"]], on="unique_id", how="left")
         elif kind == "febrl4":
             crosswalk = clusters.rename(columns={"source_dataset": "source", "rec_id": "record_id"})
