@@ -7,6 +7,8 @@ on stderr naming what is wrong and where, and exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import logging
 import shutil
 import sys
@@ -22,6 +24,9 @@ from custmdm.exceptions import CustmdmError
 log = logging.getLogger("custmdm")
 
 EXIT_USER_ERROR = 2
+
+#: Modules with a ``register(subparsers)`` function adding their own subcommands.
+SUBCOMMAND_MODULES = ("custmdm.store.cli", "custmdm.report.cli")
 
 
 class _Progress:
@@ -69,7 +74,9 @@ def _summary(out: Path, report: dict) -> str:
 def cmd_resolve(args: argparse.Namespace) -> int:
     from custmdm.pipeline import Resolver
 
-    resolver = Resolver(args.config, model=args.model, progress=_Progress(not args.quiet))
+    resolver = Resolver(
+        args.config, model=args.model, progress=_Progress(not args.quiet), engine=args.engine
+    )
     result = resolver.run()
     out = result.write(args.out)
     if not args.quiet:
@@ -138,11 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="YAML or JSON config file")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--model", help="model.json to reuse instead of training")
+    p.add_argument(
+        "--engine",
+        choices=["local", "spark"],
+        default="local",
+        help="where to run (default: local)",
+    )
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("demo", help="resolve the bundled departmental sample tables")
     p.add_argument("--out", help="output folder (default: a new temporary folder)")
     p.set_defaults(func=cmd_demo)
+
+    # subcommands of optional parts register themselves (store: ingest/lookup/export; report)
+    for module_name in SUBCOMMAND_MODULES:
+        if importlib.util.find_spec(module_name) is not None:
+            importlib.import_module(module_name).register(sub)
     return parser
 
 
@@ -155,6 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CustmdmError as err:
         print(f"custmdm: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except ImportError as err:
+        if "custmdm[" in str(err):
+            print(f"custmdm: error: {err}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        raise
     except KeyboardInterrupt:
         print("custmdm: interrupted", file=sys.stderr)
         return 130

@@ -34,7 +34,7 @@ from custmdm.blocking.rules import (
     generic_values,
 )
 from custmdm.clustering.components import cluster
-from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig, load_config
+from custmdm.config import BlockingRule, Comparison, ResolverConfig, load_config
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
 from custmdm.merge.golden import build_golden
@@ -46,14 +46,16 @@ from custmdm.scoring.fellegi_sunter import (
     TrainingSession,
     probability,
 )
+from custmdm.scoring.term_frequency import TermFrequencies
 from custmdm.sources import TableLike
 
 log = logging.getLogger("custmdm")
 
 ProgressCallback = Callable[[str, int, int], None]
 
-#: Largest downward or upward shift a term-frequency adjustment may make, in bits.
-TF_ADJUSTMENT_LIMIT = 10.0
+#: Engines a resolution can run on.
+ENGINES = ("local", "spark")
+
 RANDOM_SEED = 20240601
 
 
@@ -185,7 +187,16 @@ class Resolver:
         *,
         model: FellegiSunterModel | str | Path | None = None,
         progress: ProgressCallback | None = None,
+        engine: str = "local",
+        spark: Any = None,
     ) -> None:
+        if engine not in ENGINES:
+            from custmdm.exceptions import ConfigError
+
+            msg = f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}"
+            raise ConfigError(msg)
+        self.engine = engine
+        self.spark = spark
         self.config = config if isinstance(config, ResolverConfig) else load_config(config)
         if model is not None and not isinstance(model, FellegiSunterModel):
             model = FellegiSunterModel.load(model)
@@ -231,40 +242,28 @@ class Resolver:
         a, b = a[keep][:n], b[keep][:n]
         return np.minimum(a, b), np.maximum(a, b)
 
+    @staticmethod
     def tf_adjustments(
-        self,
         table: pd.DataFrame,
         comparisons: list[Comparison],
         left: np.ndarray,
-        right: np.ndarray,
         levels: np.ndarray,
+        frequencies: TermFrequencies | None = None,
     ) -> np.ndarray:
-        """Term-frequency adjustment (bits) per pair: exact agreement on a common value counts less.
-
-        For a pair agreeing exactly on value v: log2(u_exact / p_v), where p_v is the share of
-        records carrying v and u_exact = sum of p_v² is the chance that two random records agree.
-        """
-        adj = np.zeros(left.size)
-        for c, comp in enumerate(comparisons):
-            if not comp.tf_adjust or not isinstance(comp.levels[0], ExactLevel):
-                continue
-            column = comp.levels[0].column or comp.column
-            enc = EncodedColumn.from_values(table[column].to_numpy())
-            counts = enc.counts().astype(float)
-            if counts.sum() == 0:
-                continue
-            p = counts / counts.sum()
-            u_exact = float((p**2).sum())
-            hit = levels[:, c] == 0
-            codes = enc.codes[left[hit]]
-            ok = codes >= 0
-            vals = np.zeros(hit.sum())
-            vals[ok] = np.log2(u_exact / p[codes[ok]])
-            adj[hit] += np.clip(vals, -TF_ADJUSTMENT_LIMIT, TF_ADJUSTMENT_LIMIT)
-        return adj
+        """Term-frequency adjustment (bits) per pair of rows of ``table``."""
+        tf = frequencies or TermFrequencies.from_table(table, comparisons)
+        values = {col: table[col].to_numpy()[left] for col in tf.counts}
+        return tf.adjustments(comparisons, levels, values)
 
     def run(self, tables: dict[str, TableLike] | None = None) -> ResolutionResult:
         """Resolve every source into golden records."""
+        if self.engine == "spark":
+            from custmdm.backends import load_spark_backend
+
+            return load_spark_backend().run(self, tables)
+        return self._run_local(tables)
+
+    def _run_local(self, tables: dict[str, TableLike] | None) -> ResolutionResult:
         cfg = self.config
         self.timings = {}
         with self._stage("normalise"):
@@ -329,7 +328,7 @@ class Resolver:
             else:
                 model = self.model
             weight = model.match_weight(levels) + self.tf_adjustments(
-                table, comparisons, left, right, levels
+                table, comparisons, left, levels
             )
             prob = probability(weight)
         with self._stage("cluster"):
@@ -477,7 +476,7 @@ class Resolver:
         levels = evaluator.levels(a, b)
         weights = result.model.level_weights()
         tf = [
-            float(self.tf_adjustments(table, [comp], a, b, levels[:, [c]])[0])
+            float(self.tf_adjustments(table, [comp], a, levels[:, [c]])[0])
             for c, comp in enumerate(result.comparisons)
         ]
         terms: list[dict[str, Any]] = []
