@@ -67,6 +67,14 @@ _PATRONYMIC_RE = re.compile(
     r"|(?:ilyich|ilich|ilych|kuzmich|lukich|fomich|nikitich|savvich)"
     r")"
 )
+# Titles and suffixes that are not part of the name ("Mr. John Smith Jr.", "г-н Иванов").
+_TITLES = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lord", "lady",
+        "jr", "sr", "ii", "iii", "iv", "phd", "md", "esq",
+        "г-н", "г-жа", "гн", "гжа", "господин", "госпожа", "гражданин", "гражданка", "тов",
+    }
+)  # fmt: skip
 # Turkic patronymic particles: "Мамедов Руслан Ильхам оглы" — glued to the preceding token.
 _PATRONYMIC_PARTICLES = frozenset({"оглы", "оглу", "кызы", "гызы", "улы", "уулу", "ogly", "kyzy"})
 
@@ -137,7 +145,7 @@ def _tokens(text: str) -> list[str]:
             out.append(",")
             continue
         tok = tok.rstrip(".").strip("-'’")
-        if tok:
+        if tok and tok not in _TITLES:
             out.append(tok)
     # Glue Turkic patronymic particles to the preceding token ("ильхам оглы").
     glued: list[str] = []

@@ -1,0 +1,79 @@
+"""normalise_emails: case, mailto, syntax, several per value, provider rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from custmdm.normalise import normalise_emails
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ivan.Petrov@Mail.RU", "ivan.petrov@mail.ru"),
+        ("  ivan@mail.ru  ", "ivan@mail.ru"),
+        ("mailto:ivan@mail.ru", "ivan@mail.ru"),
+        ("MAILTO:Ivan@Mail.ru", "ivan@mail.ru"),
+        ("<ivan@mail.ru>", "ivan@mail.ru"),
+        ("i.van+shop@gmail.com", "i.van+shop@gmail.com"),  # no provider rules by default
+        ("o'brien@example.co.uk", "o'brien@example.co.uk"),
+        ("иван@почта.рф", "иван@почта.рф"),
+        ("user_name-1@sub.domain.org", "user_name-1@sub.domain.org"),
+    ],
+)
+def test_valid(raw, expected):
+    frame, issues = normalise_emails(pd.Series([raw]))
+    assert frame.loc[0, "email"] == expected
+    assert frame.loc[0, "emails"] == expected
+    assert issues.empty
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ivan",
+        "ivan@",
+        "@mail.ru",
+        "ivan@mail",
+        "ivan@@mail.ru",
+        "ivan@mail..ru",
+        ".ivan@mail.ru",
+        "ivan.@mail.ru",
+        "iv..an@mail.ru",
+        "ivan@-mail.ru",
+        "ivan@mail.r",
+        "ivan@mail.123",
+        "ivan mail.ru",
+    ],
+)
+def test_invalid(raw):
+    frame, issues = normalise_emails(pd.Series([raw], index=["r"]))
+    assert frame.loc["r", "email"] is None
+    assert issues.to_dict("records") == [{"row": "r", "field": "email", "reason": "invalid_email"}]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("I.Vanov+shop@googlemail.com", "ivanov@gmail.com"),
+        ("i.v.a.n.o.v@gmail.com", "ivanov@gmail.com"),
+        ("ivan.petrov+news@ya.ru", "ivan-petrov@yandex.ru"),
+        ("ivan-petrov@yandex.com", "ivan-petrov@yandex.ru"),
+        ("ivan.petrov+x@mail.ru", "ivan.petrov+x@mail.ru"),  # other providers untouched
+    ],
+)
+def test_provider_rules(raw, expected):
+    frame, _ = normalise_emails(pd.Series([raw]), provider_rules=True)
+    assert frame.loc[0, "email"] == expected
+
+
+def test_several_addresses_and_junk():
+    raw = pd.Series(["a@x.ru, b@y.ru; a@x.ru", "a@x.ru or bad", "N/A", None], dtype=object)
+    frame, issues = normalise_emails(raw)
+    assert frame["emails"].tolist() == ["a@x.ru|b@y.ru", "a@x.ru", None, None]
+    assert frame["email"].tolist() == ["a@x.ru", "a@x.ru", None, None]
+    assert issues.to_dict("records") == [
+        {"row": 1, "field": "email", "reason": "invalid_email"},
+        {"row": 2, "field": "email", "reason": "junk_value"},
+    ]

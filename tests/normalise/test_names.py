@@ -1,0 +1,150 @@
+"""parse_names: orders, patronymics, initials, separate columns, stems and keys."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from custmdm.normalise import parse_names, translit_key
+
+FULL_NAMES = [
+    # (raw full name, first, middle, last)
+    ("Иванов Иван Сергеевич", "иван", "сергеевич", "иванов"),
+    ("ИВАНОВ ИВАН СЕРГЕЕВИЧ", "иван", "сергеевич", "иванов"),
+    ("  иванов   иван  сергеевич ", "иван", "сергеевич", "иванов"),
+    ("Иван Сергеевич Иванов", "иван", "сергеевич", "иванов"),
+    ("Иванова Мария Петровна", "мария", "петровна", "иванова"),
+    ("Мария Петровна Иванова", "мария", "петровна", "иванова"),
+    ("Петров Иван", "иван", None, "петров"),
+    ("Иван Петров", "иван", None, "петров"),
+    ("Константин Артёмович", "константин", "артемович", None),
+    ("Ольга Николаевна", "ольга", "николаевна", None),
+    ("Иванов И.С.", "и", "с", "иванов"),
+    ("Иванов И. С.", "и", "с", "иванов"),
+    ("И.С. Иванов", "и", "с", "иванов"),
+    ("Иван С.", "иван", None, "с"),
+    ("Ваня И.", "ваня", None, "и"),
+    ("Ivan S. Ivanov", "ivan", "s", "ivanov"),
+    ("Ivanov, Ivan", "ivan", None, "ivanov"),
+    ("Ivanov, Ivan Sergeevich", "ivan", "sergeevich", "ivanov"),
+    ("Ivanov Ivan Sergeevich", "ivan", "sergeevich", "ivanov"),
+    ("Ivan Sergeyevich Ivanov", "ivan", "sergeyevich", "ivanov"),
+    ("John Smith", "john", None, "smith"),
+    ("Smith, John", "john", None, "smith"),
+    ("Mary Ann Smith", "mary", "ann", "smith"),
+    ("Абрамович Роман Аркадьевич", "роман", "аркадьевич", "абрамович"),
+    ("Мамедов Руслан Ильхам оглы", "руслан", "ильхам оглы", "мамедов"),
+    ("Ёлкина Алёна", "алена", None, "елкина"),
+    ("Петров-Водкин Кузьма Сергеевич", "кузьма", "сергеевич", "петров-водкин"),
+    ("Ковальская Анна", "анна", None, "ковальская"),
+    ("Анна Ковальская", "анна", None, "ковальская"),
+    ("Цой Виктор Робертович", "виктор", "робертович", "цой"),
+    ("Иван", "иван", None, None),
+    ("Сергеевич", None, "сергеевич", None),
+]
+
+
+@pytest.mark.parametrize(("raw", "first", "middle", "last"), FULL_NAMES)
+def test_full_name_parsing(raw, first, middle, last):
+    frame, _ = parse_names(pd.Series([raw]), None, None, None)
+    row = frame.iloc[0]
+    assert (row["first_name"], row["middle_name"], row["last_name"]) == (first, middle, last)
+
+
+@pytest.mark.parametrize(
+    ("first", "middle", "last", "expected"),
+    [
+        ("Иван", "Сергеевич", "Иванов", ("иван", "сергеевич", "иванов")),
+        ("Иван Сергеевич", None, "Иванов", ("иван", "сергеевич", "иванов")),
+        ("ИВАН С.", None, "ИВАНОВ", ("иван", "с", "иванов")),
+        ("Иван", None, "Иванов Иван Сергеевич", ("иван", "сергеевич", "иванов")),
+        (None, None, "Иванов Иван Сергеевич", ("иван", "сергеевич", "иванов")),
+        ("Mary Ann", None, "Smith", ("mary ann", None, "smith")),
+        ("Анна-Мария", None, "Петрова", ("анна-мария", None, "петрова")),
+        (None, None, "Петрова", (None, None, "петрова")),
+    ],
+)
+def test_separate_columns(first, middle, last, expected):
+    frame, _ = parse_names(
+        None,
+        pd.Series([first], dtype=object),
+        pd.Series([middle], dtype=object),
+        pd.Series([last], dtype=object),
+    )
+    row = frame.iloc[0]
+    assert (row["first_name"], row["middle_name"], row["last_name"]) == expected
+
+
+def test_separate_columns_win_over_full_name():
+    frame, _ = parse_names(
+        pd.Series(["Петров Пётр"]), pd.Series(["Иван"]), None, pd.Series([None], dtype=object)
+    )
+    assert frame.loc[0, "first_name"] == "иван"
+    assert frame.loc[0, "last_name"] == "петров"
+
+
+def test_keys_meet_across_scripts():
+    frame, _ = parse_names(
+        pd.Series(["ЩУКИНА Юлия Сергеевна", "Yuliya Sergeyevna Shchukina", "Iuliia Shchukina"])
+    )
+    assert frame["first_key"].nunique() == 1
+    assert frame["last_key"].nunique() == 1
+    assert frame["first_initial"].tolist() == ["i", "i", "i"]
+    assert frame.loc[0, "full_key"] == frame.loc[1, "full_key"]
+    assert set(frame.loc[2, "full_key"].split()) < set(frame.loc[0, "full_key"].split())
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Иванов", "Иванова"),
+        ("Petrov", "Петрова"),
+        ("Ковальский", "Ковальская"),
+        ("Kovalsky", "Kovalskaya"),
+        ("Толстой", "Толстая"),
+        ("Смирнов", "Smirnova"),
+        ("Белый", "Белая"),
+        ("Ильин", "Ильина"),
+    ],
+)
+def test_gendered_surnames_share_stem_but_not_key(a, b):
+    frame, _ = parse_names(None, None, None, pd.Series([a, b]))
+    assert frame.loc[0, "last_stem"] == frame.loc[1, "last_stem"]
+    assert frame.loc[0, "last_key"] != frame.loc[1, "last_key"]
+
+
+@pytest.mark.parametrize(("a", "b"), [("Иванов", "Ивашов"), ("Петров", "Петренко")])
+def test_different_surnames_different_stems(a, b):
+    frame, _ = parse_names(None, None, None, pd.Series([a, b]))
+    assert frame.loc[0, "last_stem"] != frame.loc[1, "last_stem"]
+
+
+def test_outputs_are_folded_and_keyed():
+    frame, issues = parse_names(pd.Series(["ЁЛКИН Пётр Семёнович"]))
+    row = frame.iloc[0]
+    assert row["last_name"] == "елкин"
+    assert row["first_key"] == translit_key("Petr")
+    assert row["full_key"] == " ".join(
+        sorted([translit_key(x) for x in ("елкин", "петр", "семенович")])
+    )
+    assert issues.empty
+
+
+def test_unparsed_name_flag_keeps_best_guess():
+    frame, issues = parse_names(pd.Series(["Qwzx Blorp", "Иванов Иван"], index=["a", "b"]))
+    assert frame.loc["a", "first_name"] is not None or frame.loc["a", "last_name"] is not None
+    assert issues.to_dict("records") == [
+        {"row": "a", "field": "full_name", "reason": "unparsed_name"}
+    ]
+
+
+def test_missing_and_junk():
+    frame, issues = parse_names(pd.Series([None, "", "N/A", "-"], dtype=object))
+    assert frame.isna().all().all()
+    assert all(v is None for v in frame.to_numpy().ravel())
+    assert issues["reason"].tolist() == ["junk_value", "junk_value"]
+
+
+def test_requires_one_series():
+    with pytest.raises(ValueError, match="At least one"):
+        parse_names(None, None, None, None)

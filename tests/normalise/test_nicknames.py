@@ -1,0 +1,120 @@
+"""Nicknames: Russian diminutives (Cyrillic and Latin), English nicknames, non-transitivity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from custmdm.normalise import canonical_given_names, nickname_match, translit_key
+
+MATCHES = [
+    ("Саша", "Александр"),
+    ("Саша", "Александра"),
+    ("Sasha", "Aleksandr"),
+    ("Sasha", "Alexander"),
+    ("Шура", "Александр"),
+    ("Саша", "Шура"),  # both stand for Александр
+    ("Ваня", "Иван"),
+    ("Vanya", "Ivan"),
+    ("Женя", "Евгений"),
+    ("Женя", "Евгения"),
+    ("Zhenya", "Evgeniy"),
+    ("Вова", "Владимир"),
+    ("Володя", "Владимир"),
+    ("Vova", "Vladimir"),
+    ("Дима", "Дмитрий"),
+    ("Лёша", "Алексей"),
+    ("Леша", "Alexey"),
+    ("Катя", "Екатерина"),
+    ("Katya", "Ekaterina"),
+    ("Таня", "Татьяна"),
+    ("Наташа", "Наталья"),
+    ("Наташа", "Наталия"),
+    ("Наталья", "Наталия"),
+    ("Серёжа", "Сергей"),
+    ("Коля", "Николай"),
+    ("Миша", "Михаил"),
+    ("Маша", "Мария"),
+    ("Настя", "Анастасия"),
+    ("Лена", "Елена"),
+    ("Оля", "Ольга"),
+    ("Юля", "Юлия"),
+    ("Yulya", "Iuliia"),
+    ("Bob", "Robert"),
+    ("Liz", "Elizabeth"),
+    ("Bill", "William"),
+    ("Bob", "Rob"),  # both stand for Robert
+    ("Иван", "Ivan"),  # equal keys always match
+    ("ИВАН", "иван"),
+]
+
+NON_MATCHES = [
+    ("Евгений", "Евгения"),  # Женя stands for both, but that is not transitive
+    ("Александр", "Александра"),
+    ("Иван", "Степан"),
+    ("Robin", "Robert"),
+    ("Маша", "Даша"),
+    ("Bob", "William"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), MATCHES)
+def test_nickname_pairs_match(a, b):
+    assert nickname_match(np.array([a]), np.array([b]))[0]
+    assert nickname_match(np.array([b]), np.array([a]))[0]
+
+
+@pytest.mark.parametrize(("a", "b"), NON_MATCHES)
+def test_non_nickname_pairs_do_not_match(a, b):
+    assert not nickname_match(np.array([a]), np.array([b]))[0]
+    assert not nickname_match(np.array([b]), np.array([a]))[0]
+
+
+def test_canonical_set_includes_the_name_itself():
+    assert translit_key("Саша") in canonical_given_names("Саша")
+    assert canonical_given_names("Иван") == frozenset({translit_key("Иван")})
+    assert canonical_given_names("") == frozenset()
+
+
+def test_latin_transliterations_of_russian_nicknames():
+    assert translit_key("Иван") in canonical_given_names("Vanya")
+    assert translit_key("Александр") in canonical_given_names("Sasha")
+    assert translit_key("Евгения") in canonical_given_names("Zhenya")
+
+
+def test_not_transitive_through_a_nickname(monkeypatch):
+    """Rob → Robert and Robin → Rob must not make Robin match Robert."""
+    from custmdm.normalise import nicknames as nk
+
+    data = nk._NicknameData()
+    data.add("rob", "robert")
+    data.add("robin", "rob")
+    monkeypatch.setattr(nk, "_data", lambda: data)
+    nk.canonical_given_names.cache_clear()
+    try:
+        got = nk.nickname_match(
+            np.array(["Rob", "Robin", "Robin"]), np.array(["Robert", "Rob", "Robert"])
+        )
+        assert got.tolist() == [True, True, False]
+    finally:
+        nk.canonical_given_names.cache_clear()
+
+
+def test_vectorised_with_missing_values():
+    a = np.array(["Саша", None, "Bob", "", np.nan], dtype=object)
+    b = np.array(["Александр", "Иван", None, "", "Bob"], dtype=object)
+    assert nickname_match(a, b).tolist() == [True, False, False, False, False]
+    assert nickname_match(np.array([], dtype=object), np.array([], dtype=object)).shape == (0,)
+
+
+def test_shape_mismatch_raises():
+    with pytest.raises(ValueError, match="one shape"):
+        nickname_match(np.array(["a"]), np.array(["a", "b"]))
+
+
+def test_russian_data_is_big_enough():
+    from custmdm.normalise import nicknames as nk
+
+    data = nk._data()
+    russian = {k for k in data.canonicals if any(f in data.formal for f in data.canonicals[k])}
+    assert len(russian) >= 150

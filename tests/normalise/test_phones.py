@@ -1,0 +1,115 @@
+"""normalise_phones: Russian and US formats, several numbers per value, junk and invalid."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from custmdm.normalise import normalise_phones
+
+RU = "+79161234567"
+
+VALID = [
+    ("8 916 123-45-67", ("RU",), RU),
+    ("+7 (916) 123-45-67", ("RU",), RU),
+    ("+7(916)1234567", ("RU",), RU),
+    ("89161234567", ("RU",), RU),
+    ("79161234567", ("RU",), RU),
+    ("9161234567", ("RU",), RU),
+    ("8-916-123-45-67", ("RU",), RU),
+    ("8 (916) 123 45 67", ("RU",), RU),
+    (" +7 916 123 45 67 доб. 123", ("RU",), RU),
+    ("0079161234567", ("US",), RU),
+    (89161234567, ("RU",), RU),
+    (9161234567.0, ("RU",), RU),
+    ("8 495 123 45 67", ("RU",), "+74951234567"),
+    ("(212) 555-0147", ("US",), "+12125550147"),
+    ("(212) 555-0147", ("RU", "US"), "+12125550147"),  # fallback region
+    ("+1 212 555 0147", ("RU",), "+12125550147"),
+    ("212.555.0147", ("US",), "+12125550147"),
+    ("+44 20 7946 0958", ("RU",), "+442079460958"),
+]
+
+
+@pytest.mark.parametrize(("raw", "regions", "expected"), VALID)
+def test_valid_numbers(raw, regions, expected):
+    frame, issues = normalise_phones(pd.Series([raw], dtype=object), regions)
+    assert frame.loc[0, "phone"] == expected
+    assert frame.loc[0, "phones"] == expected
+    assert issues.empty
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("0000000000", "junk_phone"),
+        ("1111111111", "junk_phone"),
+        ("1234567890", "junk_phone"),
+        ("+7 111 111 11 11", "junk_phone"),
+        ("8 000 000 00 00", "junk_phone"),
+        ("9876543210", "junk_phone"),
+        ("12345", "junk_phone"),
+        ("123", "junk_phone"),
+        ("0", "junk_phone"),
+        ("N/A", "junk_value"),
+        ("нет", "junk_value"),
+        ("abc", "invalid_phone"),
+        ("+7 916 123", "invalid_phone"),
+        ("8 916 123 45 67 89 01", "invalid_phone"),
+        ("+999 123 456 789", "invalid_phone"),
+    ],
+)
+def test_junk_and_invalid_are_flagged_never_raise(raw, reason):
+    frame, issues = normalise_phones(pd.Series([raw], index=["r"]))
+    assert frame.loc["r", "phone"] is None
+    assert frame.loc["r", "phones"] is None
+    assert issues.to_dict("records") == [{"row": "r", "field": "phone", "reason": reason}]
+
+
+@pytest.mark.parametrize(
+    ("raw", "phones"),
+    [
+        ("8 916 123-45-67, 8 495 123 45 67", "+79161234567|+74951234567"),
+        ("8 916 123-45-67; +7 916 123 45 67", "+79161234567"),
+        ("89161234567 / 84951234567", "+79161234567|+74951234567"),
+        ("89161234567 or 84951234567", "+79161234567|+74951234567"),
+        ("89161234567 или 84951234567", "+79161234567|+74951234567"),
+    ],
+)
+def test_several_numbers_in_one_value(raw, phones):
+    frame, issues = normalise_phones(pd.Series([raw]))
+    assert frame.loc[0, "phones"] == phones
+    assert frame.loc[0, "phone"] == phones.split("|")[0]
+    assert issues.empty
+
+
+def test_one_bad_part_is_flagged_but_good_part_kept():
+    frame, issues = normalise_phones(pd.Series(["89161234567, 0000000"]))
+    assert frame.loc[0, "phone"] == RU
+    assert issues["reason"].tolist() == ["junk_phone"]
+
+
+def test_missing_is_not_an_issue():
+    frame, issues = normalise_phones(pd.Series([None, "", "  ", float("nan")], dtype=object))
+    assert frame["phone"].tolist() == [None] * 4
+    assert issues.empty
+
+
+def test_parses_each_distinct_value_once(monkeypatch):
+    import phonenumbers
+
+    calls = []
+    real = phonenumbers.parse
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "parse", counting)
+    normalise_phones(pd.Series(["89161234567"] * 1000 + ["84951234567"] * 1000))
+    assert len(calls) == 2
+
+
+def test_empty_regions_rejected():
+    with pytest.raises(ValueError, match="at least one region"):
+        normalise_phones(pd.Series(["89161234567"]), ())
