@@ -153,11 +153,14 @@ def _clean_text(values: pd.Series) -> pd.Series:
     )
 
 
-def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _split_full_name(
+    full: pd.Series, *, surname_first: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """ "Иванов Иван Сергеевич" → (иван, иванов); "Ivan Ivanov" → (ivan, ivanov).
 
-    Three or more words ending in a patronymic, or "Surname, Given", are read surname-first;
-    otherwise the first word is the given name and the last word the surname.
+    Read surname-first when the source is known to be (``surname_first``), when three or
+    more words end in a patronymic, or for "Surname, Given"; otherwise the first word is the
+    given name and the last the surname. "Иван Сергеевич" is a given name and patronymic.
     """
     tokens = _clean_text(full).str.split()
     n = pd.to_numeric(tokens.str.len(), errors="coerce").fillna(0)
@@ -165,10 +168,13 @@ def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
     last_tok = tokens.str[-1].astype("string")
     has_patronymic = last_tok.str.contains(_PATRONYMIC, regex=True, na=False)
     has_comma = full.astype("string").str.contains(",", regex=False, na=False)
-    surname_first = ((n >= 3) & has_patronymic) | ((n >= 2) & has_comma)
-    first = first_tok.where(~surname_first, second_tok)
-    surname = last_tok.where(~surname_first, first_tok).where(n >= 2)
-    return first.astype("string"), surname.astype("string")
+    reversed_ = ((n >= 3) & has_patronymic) | ((n >= 2) & has_comma)
+    if surname_first:
+        reversed_ = n >= 2
+    first = first_tok.where(~reversed_, second_tok)
+    surname = last_tok.where(~reversed_, first_tok)
+    no_surname = (n < 2) | ((n == 2) & has_patronymic & ~reversed_)
+    return first, surname.mask(no_surname)
 
 
 def _parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
@@ -180,6 +186,10 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
     if rest.any():
         parsed[rest] = pd.to_datetime(values[rest], format="mixed", dayfirst=True, errors="coerce")
     return parsed.dt.strftime("%Y-%m-%d").astype("string")
+
+
+#: What the user knows of their own systems: billing exports "SURNAME GIVEN [PATRONYMIC]".
+SURNAME_FIRST_SOURCES = frozenset({"billing"})
 
 
 def standardise_departmental(config_path: Path, config: dict[str, Any]) -> pd.DataFrame:
@@ -204,7 +214,9 @@ def standardise_departmental(config_path: Path, config: dict[str, Any]) -> pd.Da
 
         first, surname = _clean_text(col("first_name")), _clean_text(col("last_name"))
         if "full_name" in fields:
-            full_first, full_surname = _split_full_name(col("full_name"))
+            full_first, full_surname = _split_full_name(
+                col("full_name"), surname_first=source["name"] in SURNAME_FIRST_SOURCES
+            )
             first, surname = first.fillna(full_first), surname.fillna(full_surname)
         out["first_name"], out["surname"] = first, surname
         out["dob"] = _parse_dates(col("birth_date"), source.get("date_format"))
