@@ -258,7 +258,7 @@ class ResolverConfig(_Model):
         default=False, description="Collapse gmail dots and +tags before matching."
     )
     clustering: ClusterSettings = Field(default_factory=ClusterSettings)
-    u_sample_pairs: int = Field(default=2_000_000, ge=1000)
+    u_sample_pairs: int = Field(default=1_000_000, ge=1000)
     em_max_iterations: int = Field(default=100, ge=1)
     base_dir: str | None = Field(
         default=None, exclude=True, description="Directory that relative source paths resolve to."

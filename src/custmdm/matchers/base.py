@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,9 @@ from custmdm.config import (
 
 NULL_LEVEL = -1
 
-StringKernel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-@dataclass
+@dataclass(eq=False)
 class EncodedColumn:
     """A prepared column as distinct values plus one code per record (-1 = missing)."""
 
@@ -47,13 +47,35 @@ class EncodedColumn:
         codes, uniques = pd.factorize(pd.Series(values, copy=False), use_na_sentinel=True)
         return cls(np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object))
 
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """Length of each distinct value."""
+        return np.fromiter((len(u) for u in self.uniques), dtype=np.int64, count=len(self.uniques))
+
+    @cached_property
+    def first_chars(self) -> np.ndarray:
+        """Code point of each distinct value's first character (-1 when empty)."""
+        return np.fromiter((ord(u[0]) if u else -1 for u in self.uniques), dtype=np.int64, count=len(self.uniques))
+
+    @cached_property
+    def iso_date_parts(self) -> np.ndarray:
+        """(year, month, day) per distinct ISO date value; -1 rows where not an ISO date."""
+        out = np.full((len(self.uniques), 3), -1, dtype=np.int64)
+        for k, u in enumerate(self.uniques):
+            if len(u) == 10 and u[4] == "-" and u[7] == "-" and u[:4].isdigit() and u[5:7].isdigit() and u[8:].isdigit():
+                out[k] = (int(u[:4]), int(u[5:7]), int(u[8:]))
+        return out
+
     def counts(self) -> np.ndarray:
         valid = self.codes[self.codes >= 0]
         return np.bincount(valid, minlength=len(self.uniques))
 
 
 def _on_distinct(
-    kernel: StringKernel, col: EncodedColumn, lc: np.ndarray, rc: np.ndarray
+    kernel: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    col: EncodedColumn,
+    lc: np.ndarray,
+    rc: np.ndarray,
 ) -> np.ndarray:
     """Run a kernel once per distinct (left, right) value pair and spread the result."""
     # symmetric kernels: order each pair so (a, b) and (b, a) share one evaluation
@@ -61,54 +83,61 @@ def _on_distinct(
     hi = np.maximum(lc, rc)
     n = max(len(col.uniques), 1)
     key = lo * n + hi
-    uniq, inverse = np.unique(key, return_inverse=True)
+    # hash-based factorize: O(n), unlike the sort inside np.unique
+    inverse, uniq = pd.factorize(key)
     ul = col.uniques[uniq // n]
     ur = col.uniques[uniq % n]
-    return np.asarray(kernel(ul, ur), dtype=bool)[inverse]
+    return np.asarray(kernel(ul, ur))[inverse]
 
 
-def _jaro_winkler(threshold: float) -> StringKernel:
-    def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        sim = process.cpdist(list(a), list(b), scorer=JaroWinkler.normalized_similarity, workers=-1)
-        return np.asarray(sim) >= threshold - 1e-12
-
-    return kernel
-
-
-def _token_set(threshold: float) -> StringKernel:
-    def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        sim = process.cpdist(list(a), list(b), scorer=fuzz.token_set_ratio, workers=-1)
-        return np.asarray(sim) / 100.0 >= threshold - 1e-12
-
-    return kernel
-
-
-def _levenshtein(max_distance: int, transpositions: bool) -> StringKernel:
-    scorer = DamerauLevenshtein.distance if transpositions else Levenshtein.distance
-
-    def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        dist = process.cpdist(list(a), list(b), scorer=scorer, workers=-1, dtype=np.int32)
-        return np.asarray(dist) <= max_distance
-
-    return kernel
+#: Similarity or distance measures behind the fuzzy levels, computed in C++ by rapidfuzz.
+_MEASURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "jaro_winkler": lambda a, b: process.cpdist(
+        list(a), list(b), scorer=JaroWinkler.normalized_similarity, workers=-1
+    ),
+    "token_set": lambda a, b: process.cpdist(list(a), list(b), scorer=fuzz.token_set_ratio, workers=-1)
+    / 100.0,
+    "levenshtein": lambda a, b: process.cpdist(
+        list(a), list(b), scorer=Levenshtein.distance, workers=-1, dtype=np.int32
+    ),
+    "damerau": lambda a, b: process.cpdist(
+        list(a), list(b), scorer=DamerauLevenshtein.distance, workers=-1, dtype=np.int32
+    ),
+}
 
 
-def _initial(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(a), dtype=bool)
-    for k, (x, y) in enumerate(zip(a, b, strict=True)):
-        if (len(x) == 1 or len(y) == 1) and x[:1] == y[:1]:
-            out[k] = True
-    return out
+def _measure_and_test(level: object) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
+    """The measure a fuzzy level needs and how the level tests it."""
+    if isinstance(level, JaroWinklerLevel):
+        t = level.threshold
+        return "jaro_winkler", lambda v: v >= t - 1e-12
+    if isinstance(level, TokenSetLevel):
+        t = level.threshold
+        return "token_set", lambda v: v >= t - 1e-12
+    if isinstance(level, LevenshteinLevel):
+        d = level.max_distance
+        return ("damerau" if level.transpositions else "levenshtein"), lambda v: v <= d
+    msg = f"no measure for level kind {getattr(level, 'kind', type(level).__name__)!r}"
+    raise TypeError(msg)
 
 
-def _date_typo(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _initial(col: EncodedColumn, lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
+    """One side is a single letter and it is the other's first letter."""
+    short = (col.lengths[lc] == 1) | (col.lengths[rc] == 1)
+    return short & (col.first_chars[lc] == col.first_chars[rc])
+
+
+def _date_typo(col: EncodedColumn, lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
     """ISO dates one digit apart, or with day and month swapped."""
-    dist = process.cpdist(list(a), list(b), scorer=Levenshtein.distance, workers=-1, dtype=np.int32)
-    out = np.asarray(dist) <= 1
-    for k, (x, y) in enumerate(zip(a, b, strict=True)):
-        if not out[k] and len(x) == 10 and len(y) == 10 and x[:4] == y[:4]:
-            out[k] = x[5:7] == y[8:10] and x[8:10] == y[5:7]
-    return out
+    one_edit = _on_distinct(_MEASURES["levenshtein"], col, lc, rc) <= 1
+    pl, pr = col.iso_date_parts[lc], col.iso_date_parts[rc]
+    swapped = (
+        (pl[:, 0] >= 0)
+        & (pl[:, 0] == pr[:, 0])
+        & (pl[:, 1] == pr[:, 2])
+        & (pl[:, 2] == pr[:, 1])
+    )
+    return one_edit | swapped
 
 
 def _shared_value(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -161,38 +190,38 @@ class LevelEvaluator:
         null = (lc < 0) | (rc < 0)
         result[null] = NULL_LEVEL
         undecided = np.flatnonzero(~null)
+        # levels of one measure on one column (JW >= 0.92, then >= 0.8) share one computation
+        cache: dict[tuple[str, str], np.ndarray] = {}
         for k, level in enumerate(comp.levels):
             if undecided.size == 0:
                 break
-            col = self.columns[level.column] if level.column else base
+            colname = level.column or comp.column
+            col = self.columns[colname]
             cl, cr = col.codes[left[undecided]], col.codes[right[undecided]]
             present = (cl >= 0) & (cr >= 0)
             hit = np.zeros(undecided.size, dtype=bool)
             if isinstance(level, ExactLevel):
                 hit = present & (cl == cr)
             elif present.any():
-                kernel = _kernel_for(level)
                 idx = np.flatnonzero(present)
-                hit[idx] = _on_distinct(kernel, col, cl[idx], cr[idx])
+                if isinstance(level, InitialLevel):
+                    hit[idx] = _initial(col, cl[idx], cr[idx])
+                elif isinstance(level, DateTypoLevel):
+                    hit[idx] = _date_typo(col, cl[idx], cr[idx])
+                elif isinstance(level, SharedValueLevel):
+                    hit[idx] = _on_distinct(_shared_value, col, cl[idx], cr[idx])
+                elif isinstance(level, NicknameLevel):
+                    hit[idx] = _on_distinct(_nickname, col, cl[idx], cr[idx])
+                else:
+                    name, test = _measure_and_test(level)
+                    values = cache.setdefault((name, colname), np.full(left.size, np.nan))
+                    rows = undecided[idx]
+                    todo = rows[np.isnan(values[rows])]
+                    if todo.size:
+                        values[todo] = _on_distinct(
+                            _MEASURES[name], col, col.codes[left[todo]], col.codes[right[todo]]
+                        )
+                    hit[idx] = test(values[rows])
             result[undecided[hit]] = k
             undecided = undecided[~hit]
         return result
-
-
-def _kernel_for(level: object) -> StringKernel:
-    if isinstance(level, JaroWinklerLevel):
-        return _jaro_winkler(level.threshold)
-    if isinstance(level, TokenSetLevel):
-        return _token_set(level.threshold)
-    if isinstance(level, LevenshteinLevel):
-        return _levenshtein(level.max_distance, level.transpositions)
-    if isinstance(level, InitialLevel):
-        return _initial
-    if isinstance(level, DateTypoLevel):
-        return _date_typo
-    if isinstance(level, SharedValueLevel):
-        return _shared_value
-    if isinstance(level, NicknameLevel):
-        return _nickname
-    msg = f"no kernel for level kind {getattr(level, 'kind', type(level).__name__)!r}"
-    raise TypeError(msg)
