@@ -95,6 +95,38 @@ def _dedupe_ids(
 def _prepare_source(
     config: ResolverConfig, source: SourceConfig, tables: dict[str, TableLike] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    frame = load_source(config, source, tables).reset_index(drop=True)
+    n_input = len(frame)
+    ids = _record_ids(frame, source)
+    frame, ids, superseded = _dedupe_ids(frame, ids, source)
+    table, quality, extras = normalise_records(config, source, frame, ids)
+    if superseded:
+        quality = pd.concat(
+            [
+                quality,
+                pd.DataFrame(
+                    {
+                        "source": source.name,
+                        "record_id": superseded,
+                        "field": "record_id",
+                        "reason": "duplicate_id_superseded",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    return table, quality, extras, n_input
+
+
+def normalise_records(
+    config: ResolverConfig, source: SourceConfig, frame: pd.DataFrame, ids: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Normalise the raw rows of one source: ``(table, quality, extras)``.
+
+    Row-wise: the result for a record depends on that record alone, so an engine may
+    call this on any batch of a source's rows (the Spark engine does, per Arrow batch).
+    ``ids`` are the cleaned record ids, aligned with ``frame``.
+    """
     from custmdm.normalise import (
         clean_text,
         normalise_address,
@@ -105,10 +137,8 @@ def _prepare_source(
         parse_names,
     )
 
-    frame = load_source(config, source, tables).reset_index(drop=True)
-    n_input = len(frame)
-    ids = _record_ids(frame, source)
-    frame, ids, superseded = _dedupe_ids(frame, ids, source)
+    frame = frame.reset_index(drop=True)
+    ids = ids.reset_index(drop=True)
     f = source.fields
     get: Callable[[str], pd.Series | None] = lambda name: _text_series(frame, f.get(name))  # noqa: E731
 
@@ -174,21 +204,6 @@ def _prepare_source(
             "reason": quality["reason"].to_numpy(),
         }
     )
-    if superseded:
-        quality = pd.concat(
-            [
-                quality,
-                pd.DataFrame(
-                    {
-                        "source": source.name,
-                        "record_id": superseded,
-                        "field": "record_id",
-                        "reason": "duplicate_id_superseded",
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
     mapped = set(f.values()) | {source.id} | ({source.updated_at} if source.updated_at else set())
     extra_cols = [c for c in frame.columns if str(c) not in mapped]
     extras = (
@@ -197,7 +212,7 @@ def _prepare_source(
         else pd.DataFrame(index=frame.index)
     )
     extras.columns = [str(c) for c in extras.columns]
-    return table, quality, extras, n_input
+    return table, quality, extras
 
 
 def _phonetic(keys: pd.Series) -> pd.Series:
