@@ -34,7 +34,6 @@ from custmdm.config import (
 NULL_LEVEL = -1
 
 
-
 @dataclass(eq=False)
 class EncodedColumn:
     """A prepared column as distinct values plus one code per record (-1 = missing)."""
@@ -55,14 +54,23 @@ class EncodedColumn:
     @cached_property
     def first_chars(self) -> np.ndarray:
         """Code point of each distinct value's first character (-1 when empty)."""
-        return np.fromiter((ord(u[0]) if u else -1 for u in self.uniques), dtype=np.int64, count=len(self.uniques))
+        return np.fromiter(
+            (ord(u[0]) if u else -1 for u in self.uniques), dtype=np.int64, count=len(self.uniques)
+        )
 
     @cached_property
     def iso_date_parts(self) -> np.ndarray:
         """(year, month, day) per distinct ISO date value; -1 rows where not an ISO date."""
         out = np.full((len(self.uniques), 3), -1, dtype=np.int64)
         for k, u in enumerate(self.uniques):
-            if len(u) == 10 and u[4] == "-" and u[7] == "-" and u[:4].isdigit() and u[5:7].isdigit() and u[8:].isdigit():
+            if (
+                len(u) == 10
+                and u[4] == "-"
+                and u[7] == "-"
+                and u[:4].isdigit()
+                and u[5:7].isdigit()
+                and u[8:].isdigit()
+            ):
                 out[k] = (int(u[:4]), int(u[5:7]), int(u[8:]))
         return out
 
@@ -95,8 +103,9 @@ _MEASURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "jaro_winkler": lambda a, b: process.cpdist(
         list(a), list(b), scorer=JaroWinkler.normalized_similarity, workers=-1
     ),
-    "token_set": lambda a, b: process.cpdist(list(a), list(b), scorer=fuzz.token_set_ratio, workers=-1)
-    / 100.0,
+    "token_set": lambda a, b: (
+        process.cpdist(list(a), list(b), scorer=fuzz.token_set_ratio, workers=-1) / 100.0
+    ),
     "levenshtein": lambda a, b: process.cpdist(
         list(a), list(b), scorer=Levenshtein.distance, workers=-1, dtype=np.int32
     ),
@@ -132,10 +141,7 @@ def _date_typo(col: EncodedColumn, lc: np.ndarray, rc: np.ndarray) -> np.ndarray
     one_edit = _on_distinct(_MEASURES["levenshtein"], col, lc, rc) <= 1
     pl, pr = col.iso_date_parts[lc], col.iso_date_parts[rc]
     swapped = (
-        (pl[:, 0] >= 0)
-        & (pl[:, 0] == pr[:, 0])
-        & (pl[:, 1] == pr[:, 2])
-        & (pl[:, 2] == pr[:, 1])
+        (pl[:, 0] >= 0) & (pl[:, 0] == pr[:, 0]) & (pl[:, 1] == pr[:, 2]) & (pl[:, 2] == pr[:, 1])
     )
     return one_edit | swapped
 
@@ -225,3 +231,24 @@ class LevelEvaluator:
             result[undecided[hit]] = k
             undecided = undecided[~hit]
         return result
+
+
+def pair_levels(
+    left: pd.DataFrame, right: pd.DataFrame, comparisons: Sequence[Comparison]
+) -> np.ndarray:
+    """Levels of aligned pair rows: pair *k* is ``left.iloc[k]`` against ``right.iloc[k]``.
+
+    For engines that ship pairs with their records' values (the Spark engine, one Arrow
+    batch at a time): the two sides are stacked into one small table and passed through
+    :class:`LevelEvaluator`, so the levels are exactly those of the full table. Both frames
+    need every column the comparisons read.
+    """
+    n = len(left)
+    if len(right) != n:
+        msg = f"pair_levels needs aligned sides; got {n} left and {len(right)} right rows"
+        raise ValueError(msg)
+    stacked = pd.concat(
+        [left.reset_index(drop=True), right.reset_index(drop=True)], ignore_index=True
+    )
+    positions = np.arange(n, dtype=np.int64)
+    return LevelEvaluator(stacked, comparisons).levels(positions, positions + n)
