@@ -293,3 +293,34 @@ def test_cli(tmp_path: Path) -> None:
 def test_rejects_negative() -> None:
     with pytest.raises(ValueError, match="n_records"):
         generate(-1)
+
+
+def test_household_invariants() -> None:
+    """Families share surname, address and landline; twins a birth date; juniors a name."""
+    from custmdm.datasets import synthetic as s
+
+    pools = s._pools_arrays()
+    rng = np.random.default_rng(0)
+    people = s._draw_people(rng, 20_000, stress=False, pools=pools, registry=s._Registry())
+    anchor = people.household
+    member = anchor != np.arange(people.n)
+    assert member.mean() > 0.1
+    assert (people.sur[member] == people.sur[anchor[member]]).all()
+    assert (people.ru[member] == people.ru[anchor[member]]).all()
+    for key in people.addr:
+        assert (people.addr[key][member] == people.addr[key][anchor[member]]).all()
+    assert (people.home[member] == people.home[anchor[member]]).all()
+    twins = people.role == s._TWIN
+    assert twins.sum() > 50
+    assert (people.birth[twins] == people.birth[anchor[twins]]).all()
+    assert (people.given[twins] != people.given[anchor[twins]]).all()
+    assert (people.home[twins] >= 0).all()
+    junior = people.role == s._JUNIOR
+    assert junior.sum() > 50
+    assert (people.given[junior] == people.given[anchor[junior]]).all()
+    assert (people.birth[junior] - people.birth[anchor[junior]] > 18 * 365).all()
+    spouse = people.role == s._SPOUSE
+    assert (people.sex[spouse] != people.sex[anchor[spouse]]).all()
+    # Strangers never share a mobile or an e-mail by accident (outside stress mode).
+    assert len(np.unique(people.mobile)) == people.n
+    assert pd.Series(people.email1.astype(object)).is_unique

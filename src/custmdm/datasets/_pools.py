@@ -425,6 +425,34 @@ Terry Hale Leon Hail Benson Haynes Horton Miles Lyons Pham
 Graves Bush Thornton Wolfe Warner Cabrera McKinney Mann Zimmerman Dawson
 """
 
+# The long tail: surnames built the way many real ones are, stem + suffix (Бобр → Бобров,
+# Бобрин, Бобровский, Бобренко, Бобрович, Бобрук; Ash → Ashton, Ashley, Ashford …).  They
+# keep accidental namesakes rare in large datasets, so most namesakes are the intended ones.
+_RU_STEMS = """
+Бобр Ворон Горох Гусак Дуб Жук Кот Лис Мох Орех Сом Сыч Тур Чиж Шмел Щегл Бык Вол Гал Дер
+Журавл Зубр Кабан Клест Коз Кроль Лебед Медвед Налим Окун Пав Пет Руд Сокол Сорок Трус Уж
+Фил Хорь Цап Шарап Юр Ястреб Бел Бур Вихр Гром Дым Жар Зор Иль Кар Лад Мал Нов Остр Пест
+Рад Свет Сед Тих Туман Хмур Черн Шум Яр Бор Вяз Грач Дроз Ел Жил Зим Кам Лес Лоз Мороз Пол
+Рог Сад Стар Твер Холм Бран Глад Добр Ждан Злат Крас Любим Мил Мир Прост Слав Хвал Чест Вед
+Гор Дол Дон Лог Мост Нев Оз Пут Рек Ручь Степ Топ Уст Хут Берест Берез Калин Клюк Лип Ольх
+Рябин Сосн Хвощ Бесп Бойк Весел Гоголь Дерзк Жарк Звон Кудр Лих Мудр Резв Смел Тверд Хитр Шустр
+"""
+
+_RU_SUFFIXES = ("ов", "ин", "овский", "енко", "ович", "ук")
+
+_EN_STEMS = """
+Ash Black Brad Brook Cal Crom Dal Ed Fair Green Hart Hol Kings Lang Mar North Pem Red Ship
+South Stan Thorn Wal West Whit Wood Ald Bar Bell Brom Carl Chat Dun Elm Hamp Hay Kirk Lind
+Mid New Oak Pres Rad Rush Sand Shel Stock Sud Tal Wat Wel Win Yar Ames Ark Bing Brent Cap
+Clif Cot Crans Dart Dray Ever Farn Gil Gold Hal Hux Lock Mel Nor Pad Pick Ray Rock Sel Sher
+Stam Sum Swin Tem Whel Wy Ather Bex Cran Hen
+"""
+
+_EN_SUFFIXES = (
+    "ton", "ley", "ford", "field", "wood", "well", "worth", "by", "more", "wick", "bury",
+    "ridge", "dale", "ham", "son",
+)  # fmt: skip
+
 # city|postcode prefix (3 digits)|landline area code|weight
 _RU_CITIES = """
 Москва|101|495|30
@@ -756,14 +784,35 @@ def en_female() -> list[GivenEntry]:
     return _given(_EN_FEMALE)
 
 
-@lru_cache(maxsize=1)
-def ru_surnames() -> list[str]:
-    return _words(_RU_SURNAMES)
+def _ru_join(stem: str, suffix: str) -> str:
+    # Spelling rules: no "ыо"/"йо" clashes; soft stems take -ев rather than -ов.
+    if stem.endswith(("ь", "й")) and suffix.startswith("о"):
+        return stem[:-1] + "е" + suffix[1:]
+    if stem.endswith(("ж", "ш", "щ", "ч", "ц")) and suffix.startswith("о"):
+        return stem + "е" + suffix[1:]
+    return stem + suffix
 
 
 @lru_cache(maxsize=1)
-def en_surnames() -> list[str]:
-    return _words(_EN_SURNAMES)
+def ru_surnames() -> tuple[list[str], int]:
+    """Russian surnames (masculine) and how many of them are the common head."""
+    head = _words(_RU_SURNAMES)
+    tail = [_ru_join(stem, suf) for suf in _RU_SUFFIXES for stem in _words(_RU_STEMS)]
+    names = list(dict.fromkeys(head + tail))
+    return names, len(head)
+
+
+@lru_cache(maxsize=1)
+def en_surnames() -> tuple[list[str], int]:
+    """English surnames and how many of them are the common head."""
+    head = _words(_EN_SURNAMES)
+    tail = []
+    for suf in _EN_SUFFIXES:
+        for stem in _words(_EN_STEMS):
+            joined = stem + suf[1:] if stem[-1] == suf[0] else stem + suf
+            tail.append(joined)
+    names = list(dict.fromkeys(head + tail))
+    return names, len(head)
 
 
 @lru_cache(maxsize=1)

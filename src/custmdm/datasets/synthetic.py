@@ -81,8 +81,8 @@ customer. ``is_twin``: the person has a twin in the household (same birth date).
 ``is_namesake``: another customer outside the household has the same given name and
 surname (and, for Russians, the same patronymic). ``is_translit``: this record shows a
 Russian name in Latin letters. ``is_nickname``: this record uses a nickname.
-``is_typo``: this record carries a typing error. ``is_moved``: the person moved; their
-records show the old or the new address. ``is_duplicate``: a re-registration of the same
+``is_typo``: this record carries a typing error. ``is_moved``: the person moved and their
+address-bearing records (billing, ERP) show both the old and the new address. ``is_duplicate``: a re-registration of the same
 person within one source. ``is_shared_phone``: the record carries a shop's counter phone
 shared by unrelated customers.
 """
@@ -100,6 +100,7 @@ _ID_COLUMNS = {
 
 # Relative chance that a person is known to each system, and in-system re-registration rate.
 _SOURCE_WEIGHT = np.array([1.0, 0.9, 0.75, 0.45, 0.6, 0.8])
+_HAS_ADDRESS = np.array([True, False, False, False, False, True])
 _DUP_RATE = np.array([0.03, 0.07, 0.06, 0.30, 0.10, 0.04])
 # People appear in 1..5 systems, Zipf-ish.
 _N_SYSTEMS_P = 1.0 / np.arange(1, 6) ** 1.2
@@ -393,6 +394,14 @@ def _zipf(n: int, a: float, k: float) -> np.ndarray:
     return np.asarray(w / w.sum())
 
 
+def _surname_p(n: int, head: int, head_share: float) -> np.ndarray:
+    """Zipf over the common head, flat over the generated tail."""
+    p = np.empty(n)
+    p[:head] = head_share * _zipf(head, 0.8, 8.0)
+    p[head:] = (1 - head_share) / max(n - head, 1)
+    return p
+
+
 def _arr(values: list[str] | tuple[str, ...]) -> np.ndarray:
     return np.array(list(values), dtype=_S)
 
@@ -473,8 +482,8 @@ def _pools_arrays() -> _Pools:
         [transliterate(w, "informal_y") if r and w else w for w, r in zip(row, is_ru, strict=True)]
         for row in nick_rows
     ]
-    ru_s = _pools.ru_surnames()
-    en_s = _pools.en_surnames()
+    ru_s, ru_head = _pools.ru_surnames()
+    en_s, en_head = _pools.en_surnames()
     sur_m = ru_s + en_s
     sur_f = [_pools.feminine_surname(s) for s in ru_s] + en_s
     sur_ru = np.zeros(len(sur_m), dtype=bool)
@@ -493,7 +502,8 @@ def _pools_arrays() -> _Pools:
         n_nicks=np.array([len(nk) for nk in nicks]),
         cat_start=np.array(starts),
         cat_size=np.array(sizes),
-        cat_p=tuple(_zipf(s, 1.0, 4.0) for s in sizes),
+        # Russian given names are few and concentrated; English ones are spread wider.
+        cat_p=tuple(_zipf(s, *((1.0, 4.0) if c < 2 else (0.7, 10.0))) for c, s in enumerate(sizes)),
         pat_m=_arr([p[0] for p in pats]),
         pat_f=_arr([p[1] for p in pats]),
         sur_m=_arr(sur_m),
@@ -502,7 +512,7 @@ def _pools_arrays() -> _Pools:
         sur_lat_f=lat(sur_f, sur_ru),
         sur_start=np.array([0, len(ru_s)]),
         sur_size=np.array([len(ru_s), len(en_s)]),
-        sur_p=(_zipf(len(ru_s), 0.8, 8.0), _zipf(len(en_s), 0.8, 8.0)),
+        sur_p=(_surname_p(len(ru_s), ru_head, 0.6), _surname_p(len(en_s), en_head, 0.4)),
         ru_city=_arr([c[0] for c in ru_c]),
         ru_city_prefix=np.array([c[1] for c in ru_c]),
         ru_city_code=np.array([int(c[2]) for c in ru_c]),
@@ -741,6 +751,7 @@ class _People:
     addr_ru: np.ndarray
     moved: np.ndarray
     move_day: np.ndarray
+    moved_visible: np.ndarray  # moved, and both addresses appear in the data
     addr: dict[str, np.ndarray]  # current address fields
     old: dict[str, np.ndarray]  # previous address fields (moved people)
     mobile: np.ndarray
@@ -824,10 +835,8 @@ def _make_unique_phones(
         if not bad.any():
             break
         idx = np.flatnonzero(bad)
-        # Keep the area code, redraw the last 7 digits.
-        out[idx] = (out[idx] // 10_000_000) * 10_000_000 + rng.integers(
-            2_000_000, 9_999_999, idx.size
-        )
+        # Keep the first four digits (area code and the subscriber's leading 2..9).
+        out[idx] = (out[idx] // 1_000_000) * 1_000_000 + rng.integers(0, 1_000_000, idx.size)
     registry.add_phones(out)
     return out
 
@@ -950,7 +959,9 @@ def _draw_people(
     birth = np.where(role == _SPOUSE, a_birth + (rng.normal(0, 3.5, n) * _YEAR).astype(int), birth)
     birth = np.where((role == _CHILD) | (role == _JUNIOR), a_birth + gap, birth)
     birth = np.where(role == _TWIN, a_birth, birth)
-    birth = np.clip(birth, _DAY_1940, _DAY_2007)
+    # Fold births outside 1940..2007 back inside rather than piling them up on the bounds.
+    birth = np.where(birth > _DAY_2007, _DAY_2007 - rng.integers(0, int(5 * _YEAR), n), birth)
+    birth = np.where(birth < _DAY_1940, _DAY_1940 + rng.integers(0, int(5 * _YEAR), n), birth)
 
     given = draw_given(cat)
     # Family members never repeat the anchor's given name, except the junior.
@@ -977,7 +988,7 @@ def _draw_people(
     # --- namesakes: people outside families take someone else's name ---
     hh_size = np.bincount(anchor, minlength=n)
     in_family = hh_size[anchor] > 1
-    rate = 0.17 if stress else 0.035
+    rate = 0.4 if stress else 0.06
     pick_ns = (~in_family) & (rng.random(n) < rate)
     ns_common = pick_ns & (rng.random(n) < 0.5)
     ns_copy = pick_ns & ~ns_common
@@ -1016,7 +1027,7 @@ def _draw_people(
     old["post"] = np.where(ru_same, (addr["post"] // 1000) * 1000 + old["post"] % 1000, old["post"])
     us_same = same_city & ~addr_ru
     old["post"] = np.where(us_same, (addr["post"] // 100) * 100 + old["post"] % 100, old["post"])
-    moved = rng.random(n) < 0.12
+    moved = rng.random(n) < 0.25
     move_day = rng.integers(_DAY_2014 + 400, _DAY_2025 - 200, n)
     for d in (addr, old):
         for k in d:
@@ -1076,6 +1087,7 @@ def _draw_people(
         addr_ru=addr_ru,
         moved=moved,
         move_day=move_day,
+        moved_visible=np.zeros(n, dtype=bool),
         addr=addr,
         old=old,
         mobile=mobile,
@@ -1134,10 +1146,16 @@ def _draw_records(
     if person.size > max_records:
         person, source, dup = person[:max_records], source[:max_records], dup[:max_records]
     m = person.size
+    # A mover's address-bearing records alternate between the old and the new address, so
+    # anyone with two or more of them shows both.
+    has_addr = _HAS_ADDRESS[source]
     first = np.searchsorted(person, person, side="left")
-    rank_in_person = np.arange(m) - first
+    seen = np.cumsum(has_addr)
+    addr_rank = seen - (seen[first] - has_addr[first]) - 1
     flip = rng.integers(0, 2, n)
-    use_old = people.moved[person] & ((rank_in_person + flip[person]) % 2 == 0)
+    use_old = people.moved[person] & has_addr & ((addr_rank + flip[person]) % 2 == 0)
+    n_addr = np.bincount(person, weights=has_addr, minlength=n)
+    people.moved_visible = people.moved & (n_addr >= 2)
     conv = np.where(rng.random(m) < 0.7, people.conv[person], rng.integers(0, 4, m))
     day_lo = np.where(people.moved[person] & ~use_old, people.move_day[person], _DAY_2014)
     day_hi = np.where(use_old, people.move_day[person], _DAY_2025)
@@ -1175,6 +1193,7 @@ class _View:
     email1: np.ndarray
     email2: np.ndarray
     twin: np.ndarray
+    junior_son: np.ndarray
 
     @property
     def n(self) -> int:
@@ -1225,6 +1244,7 @@ def _view(
         email1=people.email1[p],
         email2=people.email2[p],
         twin=people.twin[p],
+        junior_son=people.role[p] == _JUNIOR,
     )
 
 
@@ -1381,6 +1401,7 @@ def _build_billing(rng: np.random.Generator, pools: _Pools, v: _View) -> _Built:
     sur, typo = _apply_typos(rng, v.sur, rng.random(n) < 0.02)
     name = _cat(sur, " ", v.given)
     name = _pick(with_pat, _cat(name, " ", v.pat), name)
+    name = _pick(v.junior_son & ~v.ru & (rng.random(n) < 0.4), _cat(name, " Jr"), name)
     name = _yo_to_ye(rng, name, 0.5)
     name = _case(rng, name, 0.5, 0.0)
     name = _extra_spaces(rng, name, 0.03)
@@ -1555,6 +1576,7 @@ def _build_erp(rng: np.random.Generator, pools: _Pools, v: _View) -> _Built:
     )
     sur, typo = _apply_typos(rng, v.sur, rng.random(n) < 0.015)
     name = _pick(with_pat, _cat(v.given, " ", v.pat, " ", sur), _cat(v.given, " ", sur))
+    name = _pick(v.junior_son & ~v.ru & (rng.random(n) < 0.4), _cat(name, " Jr."), name)
     name = _extra_spaces(rng, _yo_to_ye(rng, name, 0.5), 0.02)
     city = _yo_to_ye(rng, _city(pools, v), 0.5)
     street = _pick(v.addr_ru, _ru_street(rng, pools, v), _us_street(rng, pools, v))
@@ -1655,7 +1677,7 @@ def _generate_chunk(
                     "is_translit": built.translit,
                     "is_nickname": built.nickname,
                     "is_typo": built.typo,
-                    "is_moved": people.moved[p],
+                    "is_moved": people.moved_visible[p],
                     "is_duplicate": rec.dup[sel],
                     "is_shared_phone": built.shared_phone,
                 }
