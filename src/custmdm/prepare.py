@@ -228,12 +228,17 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
     """Matching keys built from the normalised columns (phonetic codes, year, city key)."""
     from custmdm.normalise import translit_key_series
 
+    # an initial ("Иван С.") is not a name: keys that claim a full name leave it out
+    for part in ("first", "middle", "last"):
+        if f"{part}_key" in table:
+            key = table[f"{part}_key"]
+            table[f"{part}_full_key"] = key.where(key.str.len() > 1, None)
     if "first_key" in table:
-        table["first_phonetic"] = _phonetic(table["first_key"])
+        table["first_phonetic"] = _phonetic(table["first_full_key"])
     if "last_key" in table:
-        table["last_phonetic"] = _phonetic(table["last_key"])
+        table["last_phonetic"] = _phonetic(table["last_full_key"])
     if "first_key" in table and "last_key" in table:
-        first, last = table["first_key"], table["last_key"]
+        first, last = table["first_full_key"], table["last_full_key"]
         both = first.notna() & last.notna()
         lo = first.where(first.fillna("") <= last.fillna(""), last)
         hi = last.where(first.fillna("") <= last.fillna(""), first)

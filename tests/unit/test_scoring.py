@@ -61,7 +61,6 @@ def simulate(n: int, lam: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def test_em_recovers_parameters() -> None:
     comps = comparisons()
-    n_levels = [c.n_levels for c in comps]
     levels, is_match = simulate(200_000, 0.05, seed=1)
     rand, _ = simulate(100_000, 0.0, seed=2)
     model = fit(levels, rand)
@@ -78,7 +77,6 @@ def test_em_recovers_parameters() -> None:
 
 def test_fit_is_independent_of_pair_order() -> None:
     comps = comparisons()
-    n_levels = [c.n_levels for c in comps]
     levels, _ = simulate(20_000, 0.1, seed=3)
     rand, _ = simulate(10_000, 0.0, seed=4)
     shuffled = levels[np.random.default_rng(5).permutation(len(levels))]
@@ -89,7 +87,6 @@ def test_fit_is_independent_of_pair_order() -> None:
 
 def test_model_round_trips_through_json(tmp_path) -> None:
     comps = comparisons()
-    n_levels = [c.n_levels for c in comps]
     levels, _ = simulate(5_000, 0.1, seed=6)
     model = fit(levels, levels)
     model.save(tmp_path / "model.json")

@@ -14,6 +14,7 @@ from custmdm.config import (
     ExactLevel,
     InitialLevel,
     JaroWinklerLevel,
+    Level,
     LevenshteinLevel,
     NicknameLevel,
     SharedValueLevel,
@@ -26,12 +27,12 @@ def first_name_comparison() -> Comparison:
         name="first_name",
         column="first_key",
         levels=[
-            ExactLevel(),
+            ExactLevel(column="first_full_key"),
             # first and last name swapped between the records
             ExactLevel(column="name_pair_key"),
             NicknameLevel(column="first_name"),
-            JaroWinklerLevel(threshold=0.92),
-            JaroWinklerLevel(threshold=0.8),
+            JaroWinklerLevel(column="first_full_key", threshold=0.92),
+            JaroWinklerLevel(column="first_full_key", threshold=0.8),
             InitialLevel(),
         ],
         tf_adjust=True,
@@ -43,12 +44,12 @@ def last_name_comparison() -> Comparison:
         name="last_name",
         column="last_key",
         levels=[
-            ExactLevel(),
+            ExactLevel(column="last_full_key"),
             ExactLevel(column="name_pair_key"),
             # masculine/feminine forms (Иванов/Иванова): related, not the same person
             ExactLevel(column="last_stem"),
-            JaroWinklerLevel(threshold=0.92),
-            JaroWinklerLevel(threshold=0.8),
+            JaroWinklerLevel(column="last_full_key", threshold=0.92),
+            JaroWinklerLevel(column="last_full_key", threshold=0.8),
             InitialLevel(),
         ],
         tf_adjust=True,
@@ -59,7 +60,11 @@ def middle_name_comparison() -> Comparison:
     return Comparison(
         name="middle_name",
         column="middle_key",
-        levels=[ExactLevel(), InitialLevel(), JaroWinklerLevel(threshold=0.88)],
+        levels=[
+            ExactLevel(column="middle_full_key"),
+            InitialLevel(),
+            JaroWinklerLevel(column="middle_full_key", threshold=0.88),
+        ],
     )
 
 
@@ -109,12 +114,13 @@ def national_id_comparison() -> Comparison:
     )
 
 
-def address_comparison() -> Comparison:
-    return Comparison(
-        name="address",
-        column="address_key",
-        levels=[ExactLevel(), TokenSetLevel(threshold=0.9), TokenSetLevel(threshold=0.7)],
-    )
+def address_comparison(with_postcode: bool) -> Comparison:
+    # the postcode is part of the same evidence (where the person lives): one comparison,
+    # so that a shared street and a shared postcode are not counted as two independent facts
+    levels: list[Level] = [ExactLevel(), TokenSetLevel(threshold=0.9), TokenSetLevel(threshold=0.7)]
+    if with_postcode:
+        levels.append(ExactLevel(column="postcode"))
+    return Comparison(name="address", column="address_key", levels=levels)
 
 
 def street_comparison() -> Comparison:
@@ -167,12 +173,12 @@ def default_comparisons(fields: Collection[str]) -> list[Comparison]:
     if "national_id" in has:
         out.append(national_id_comparison())
     if "address" in has:
-        out.append(address_comparison())
+        out.append(address_comparison(with_postcode=True))
     elif "street" in has:
         out.append(street_comparison())
     if "house_number" in has and "address" not in has:
         out.append(house_number_comparison())
-    if "postcode" in has or "address" in has:
+    if "postcode" in has and "address" not in has:
         out.append(postcode_comparison())
     if "city" in has and "address" not in has:
         out.append(city_comparison())
