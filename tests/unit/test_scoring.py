@@ -76,7 +76,7 @@ def test_em_recovers_parameters() -> None:
 
 
 def test_fit_is_independent_of_pair_order() -> None:
-    comps = comparisons()
+    comparisons()
     levels, _ = simulate(20_000, 0.1, seed=3)
     rand, _ = simulate(10_000, 0.0, seed=4)
     shuffled = levels[np.random.default_rng(5).permutation(len(levels))]
@@ -86,7 +86,7 @@ def test_fit_is_independent_of_pair_order() -> None:
 
 
 def test_model_round_trips_through_json(tmp_path) -> None:
-    comps = comparisons()
+    comparisons()
     levels, _ = simulate(5_000, 0.1, seed=6)
     model = fit(levels, levels)
     model.save(tmp_path / "model.json")
