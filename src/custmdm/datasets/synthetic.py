@@ -556,10 +556,25 @@ class _Registry:
     emails: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
     def add_phones(self, values: np.ndarray) -> None:
-        self.phones = np.union1d(self.phones, values[values >= 0])
+        self.phones = np.sort(np.concatenate([self.phones, values[values >= 0]]))
 
     def add_emails(self, hashes: np.ndarray) -> None:
-        self.emails = np.union1d(self.emails, hashes)
+        self.emails = np.sort(np.concatenate([self.emails, hashes]))
+
+
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Membership test against a sorted array (binary search; no hashing or re-sorting)."""
+    if sorted_values.size == 0:
+        return np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(sorted_values, values)
+    pos = np.minimum(pos, sorted_values.size - 1)
+    return np.asarray(sorted_values[pos] == values)
+
+
+def _mask_of(indices: np.ndarray, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
+    return mask
 
 
 @dataclass
@@ -831,7 +846,7 @@ def _make_unique_phones(
         dup_sorted[1:] = sorted_vals[1:] == sorted_vals[:-1]
         dup = np.zeros(len(out), dtype=bool)
         dup[order] = dup_sorted
-        bad = valid & (dup | np.isin(out, registry.phones))
+        bad = valid & (dup | _in_sorted(out, registry.phones))
         if not bad.any():
             break
         idx = np.flatnonzero(bad)
@@ -892,7 +907,7 @@ def _make_unique_emails(
     for round_ in range(20):
         h = _email_hash(out)
         dup = pd.Series(h).duplicated().to_numpy()
-        bad = dup | np.isin(h, registry.emails)
+        bad = dup | _in_sorted(h, registry.emails)
         if not bad.any():
             break
         idx = np.flatnonzero(bad)
@@ -952,8 +967,8 @@ def _draw_people(
     cat = 2 * (~ru).astype(np.int64) + sex
 
     # Parents of grown-up children are born 1945..1975.
-    parent = np.unique(anchor[(role == _CHILD) | (role == _JUNIOR)])
-    birth[parent] = rng.integers(_DAY_1945, _DAY_1976, parent.size)
+    parent = _mask_of(anchor[(role == _CHILD) | (role == _JUNIOR)], n)
+    birth[parent] = rng.integers(_DAY_1945, _DAY_1976, int(parent.sum()))
     a_birth = birth[anchor]
     gap = rng.integers(int(20 * _YEAR), int(38 * _YEAR), n)
     birth = np.where(role == _SPOUSE, a_birth + (rng.normal(0, 3.5, n) * _YEAR).astype(int), birth)
@@ -1013,8 +1028,8 @@ def _draw_people(
     common_full = ns_common & ru & (rng.random(n) < 0.5)
     pat = np.where(common_full, rng.integers(0, 3, n), pat)
 
-    twin = (role == _TWIN) | np.isin(idx, anchor[role == _TWIN])
-    junior = (role == _JUNIOR) | np.isin(idx, anchor[role == _JUNIOR])
+    twin = (role == _TWIN) | _mask_of(anchor[role == _TWIN], n)
+    junior = (role == _JUNIOR) | _mask_of(anchor[role == _JUNIOR], n)
 
     # --- addresses: families live together; some people moved ---
     addr_ru = np.where(ru, rng.random(n) < 0.97, rng.random(n) < 0.2)
