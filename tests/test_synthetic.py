@@ -324,3 +324,11 @@ def test_household_invariants() -> None:
     # Strangers never share a mobile or an e-mail by accident (outside stress mode).
     assert len(np.unique(people.mobile)) == people.n
     assert pd.Series(people.email1.astype(object)).is_unique
+
+
+def test_write_generated_single_chunk_equals_generate(tmp_path: Path) -> None:
+    generate(1200, seed=3, stress=True).write(tmp_path / "a")
+    write_generated(tmp_path / "b", 1200, seed=3, stress=True)
+    for name in [*SOURCES, "truth"]:
+        a = (tmp_path / "a" / f"{name}.csv").read_bytes()
+        assert a == (tmp_path / "b" / f"{name}.csv").read_bytes(), name

@@ -222,6 +222,9 @@ def write_generated(
     unique, and phones and e-mail addresses stay unique across chunks (except where a
     hard case shares them on purpose).  Returns the path of ``config.yaml``.
 
+    When ``n_records`` fits in one chunk the files are byte-identical to
+    ``generate(n_records, seed=seed, stress=stress).write(directory)``.
+
     Examples
     --------
     >>> import tempfile
