@@ -131,6 +131,11 @@ class Explanation:
         ]
         return pd.DataFrame(rows)
 
+    def _repr_html_(self) -> str:
+        from custmdm.report.notebook import explanation_html
+
+        return explanation_html(self)
+
 
 @dataclass
 class ResolutionResult:
@@ -148,7 +153,7 @@ class ResolutionResult:
     _resolver: Resolver | None = field(default=None, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write crosswalk.csv, golden.csv, lineage.csv, pairs.parquet, quality.csv, model.json, report.json."""
+        """Write crosswalk.csv, golden.csv, lineage.csv, pairs.parquet, quality.csv, model.json, report.json, report.html."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         self.crosswalk.to_csv(out / "crosswalk.csv", index=False)
@@ -160,6 +165,9 @@ class ResolutionResult:
         (out / "report.json").write_text(
             json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
         )
+        from custmdm.report.html import write_report
+
+        write_report(out, result=self)  # report.html; adds the masked source profile to report.json
         return out
 
     def explain(self, left: tuple[str, str], right: tuple[str, str]) -> Explanation:
@@ -167,6 +175,17 @@ class ResolutionResult:
         if self._resolver is None:
             raise RuntimeError("this result has no resolver attached")
         return self._resolver.explain(self, left, right)
+
+    def cluster(self, customer_id: str) -> Any:
+        """The records of one customer and the pairs among them (a graph in notebooks)."""
+        from custmdm.report.notebook import cluster_view
+
+        return cluster_view(self, customer_id)
+
+    def _repr_html_(self) -> str:
+        from custmdm.report.notebook import result_html
+
+        return result_html(self)
 
 
 class Resolver:
