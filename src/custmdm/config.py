@@ -257,6 +257,15 @@ class ResolverConfig(_Model):
     email_provider_rules: bool = Field(
         default=False, description="Collapse gmail dots and +tags before matching."
     )
+    pseudonymise_key_env: str | None = Field(
+        default=None,
+        description=(
+            "Name of an environment variable holding a secret key. When set, every normalised "
+            "value is replaced by its keyed HMAC-SHA256 right after normalisation, so matching, "
+            "outputs and pairs never hold the personal values; exact comparisons still agree. "
+            "The key itself is never logged or written."
+        ),
+    )
     clustering: ClusterSettings = Field(default_factory=ClusterSettings)
     u_sample_pairs: int = Field(default=1_000_000, ge=1000)
     em_max_iterations: int = Field(default=100, ge=1)

@@ -8,7 +8,10 @@ that golden records show, and the quality issues of every record.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from custmdm.config import ResolverConfig, SourceConfig
-from custmdm.exceptions import SchemaError
+from custmdm.exceptions import ConfigError, SchemaError
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.sources import TableLike, load_source
 
@@ -252,6 +255,42 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+#: Columns that are not personal values and stay readable under pseudonymisation.
+NOT_PERSONAL = frozenset({"source", "record_id", "trust", "updated_at"})
+
+
+def _pseudonymisation_key(env_var: str) -> bytes:
+    value = os.environ.get(env_var)
+    if not value:
+        msg = f"pseudonymise_key_env names environment variable {env_var!r}, which is not set or empty"
+        raise ConfigError(msg)
+    return value.encode("utf-8")
+
+
+def pseudonymise(table: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """Replace every personal value by its keyed HMAC-SHA256 (hex), once per distinct value.
+
+    Multi-valued columns ('|'-joined) are pseudonymised per value, so shared values
+    still meet. Equal inputs give equal outputs, so exact comparisons and blocking
+    keys behave as before; fuzzy similarity is lost by design.
+    """
+
+    def digest(value: str) -> str:
+        return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+    out = table.copy()
+    for col in out.columns:
+        if col in NOT_PERSONAL or out[col].dtype != object:
+            continue
+        codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
+        mapped = np.array(
+            ["|".join(digest(part) for part in str(u).split("|")) for u in uniques] + [None],
+            dtype=object,
+        )
+        out[col] = mapped[codes]
+    return out
+
+
 def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) -> Prepared:
     """Load and normalise every source of ``config`` into one prepared table."""
     tables_out, quality_out, extras_out = [], [], []
@@ -272,6 +311,8 @@ def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) 
         )
     table = pd.concat(tables_out, ignore_index=True)
     extras = pd.concat(extras_out, ignore_index=True)
+    # column order must not depend on the order of sources in the config
+    extras = extras[sorted(extras.columns)]
     for col in table.columns:
         if table[col].dtype == object:
             table[col] = table[col].where(table[col].notna(), None)
@@ -280,6 +321,10 @@ def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) 
     extras = extras.iloc[order].reset_index(drop=True)
     extras = extras.astype(object).where(extras.notna(), None)
     table = add_derived_keys(table)
+    if config.pseudonymise_key_env is not None:
+        key = _pseudonymisation_key(config.pseudonymise_key_env)
+        table = pseudonymise(table, key)
+        extras = pseudonymise(extras, key)
     quality = pd.concat(quality_out, ignore_index=True)
     quality = quality.sort_values(list(QUALITY_COLUMNS), kind="stable").reset_index(drop=True)
     return Prepared(
