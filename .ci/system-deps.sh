@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian packages when it is missing:
-# a PostgreSQL server (the store's tests start their own throw-away cluster)
-# and a Java runtime (PySpark in local mode). Idempotent; does nothing when present.
+# a PostgreSQL server (the store's tests start their own throw-away cluster),
+# a Java runtime (PySpark in local mode) and Chromium (the report renders in
+# headless Chromium through Playwright; never a downloaded browser).
+# Idempotent; does nothing when present.
 set -euo pipefail
 
 need=()
@@ -10,6 +12,9 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  need+=(chromium)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""
@@ -20,3 +25,4 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 java -version 2>&1 | head -1
 ls -d /usr/lib/postgresql/*/bin | head -1
+/usr/bin/chromium --version 2>/dev/null | head -1
