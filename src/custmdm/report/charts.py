@@ -35,6 +35,7 @@ ORANGE = "#dd6b20"
 GREEN = "#2f855a"
 RED = "#c53030"
 GREY = "#a0aec0"
+PALETTE = ["#dd6b20", "#2b6cb0", "#2f855a", "#805ad5", "#c53030", "#d69e2e", "#319795", "#718096"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -348,12 +349,14 @@ def cluster_graph(
     threshold: float,
     *,
     labels: dict[str, str] | None = None,
+    sources: list[str] | None = None,
     title: str = "",
 ) -> go.Figure:
     """Records of one cluster as a graph; edges are candidate pairs (solid when linked).
 
     ``edges`` has columns ``left``, ``right`` (node names), ``match_weight`` and
-    ``match_probability``.
+    ``match_probability``. Nodes are coloured by source, in the order of ``sources``
+    (all sources of the resolution, so a source keeps its colour across graphs).
     """
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
@@ -364,7 +367,10 @@ def cluster_graph(
             weight=float(row["match_weight"]),
             p=float(row["match_probability"]),
         )
-    pos = nx.spring_layout(graph, seed=7) if len(nodes) > 1 else {n: np.zeros(2) for n in nodes}
+    # Kamada-Kawai spreads chains and stars more evenly than a spring layout
+    pos = (
+        nx.kamada_kawai_layout(graph, weight=None) if len(nodes) > 2 else nx.circular_layout(graph)
+    )
     fig = go.Figure()
     for linked, colour, dash, name in (
         (True, BLUE, "solid", "linked"),
@@ -405,23 +411,34 @@ def cluster_graph(
             )
         )
     labels = labels or {}
-    fig.add_trace(
-        go.Scatter(
-            x=_r([pos[n][0] for n in nodes]),
-            y=_r([pos[n][1] for n in nodes]),
-            mode="markers+text",
-            text=nodes,
-            textposition="top center",
-            hovertext=[f"{n}<br>{labels.get(n, '')}" for n in nodes],
-            hoverinfo="text",
-            marker={"size": 14, "color": ORANGE, "line": {"color": "white", "width": 1}},
-            name="record",
+    by_source: dict[str, list[str]] = {}
+    for n in nodes:
+        by_source.setdefault(n.split(":", 1)[0], []).append(n)
+    order = {s: k for k, s in enumerate(sources or sorted(by_source))}
+    for source, members in sorted(by_source.items()):
+        k = order.get(source, len(order))
+        fig.add_trace(
+            go.Scatter(
+                x=_r([pos[n][0] for n in members]),
+                y=_r([pos[n][1] for n in members]),
+                mode="markers+text",
+                text=[n.split(":", 1)[1] for n in members],
+                textposition="top center",
+                textfont={"size": 9},
+                hovertext=[f"{n}<br>{labels.get(n, '')}" for n in members],
+                hoverinfo="text",
+                marker={
+                    "size": 13,
+                    "color": PALETTE[k % len(PALETTE)],
+                    "line": {"color": "white", "width": 1},
+                },
+                name=source,
+            )
         )
-    )
     xs_all = [float(pos[n][0]) for n in nodes]
     ys_all = [float(pos[n][1]) for n in nodes]
     pad = 0.35
     fig.update_xaxes(visible=False, range=[min(xs_all) - pad, max(xs_all) + pad])
     fig.update_yaxes(visible=False, range=[min(ys_all) - 0.2, max(ys_all) + 0.25])
     fig.update_layout(legend={"orientation": "h", "y": -0.05})
-    return _layout(fig, height=380, title=title or None)
+    return _layout(fig, height=420, title=title or None)

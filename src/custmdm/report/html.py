@@ -177,7 +177,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600}
 td{font-variant-numeric:tabular-nums}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 14px}
 .warn{background:#fffaf0;border-left:4px solid #dd6b20;padding:6px 10px;margin:6px 0}
 .chart{min-height:120px}
@@ -185,6 +185,15 @@ td{font-variant-numeric:tabular-nums}
 .above{background:#c6f6d5;color:#22543d}.below{background:#fed7d7;color:#742a2a}
 footer{color:var(--muted);padding:0 28px 30px}
 """
+
+
+# charts are drawn while the page is parsed, before a grid knows all its items; size
+# them again once everything is laid out
+_RESIZE = (
+    "<script>window.addEventListener('load',function(){if(window.Plotly){"
+    "document.querySelectorAll('.plotly-graph-div').forEach(function(d){"
+    "window.Plotly.Plots.resize(d);});}});</script>"
+)
 
 
 # -- sections --------------------------------------------------------------------------
@@ -400,8 +409,9 @@ def _cluster_figure(data: ReportData, customer_id: str, title: str) -> go.Figure
     edges = edges[edges["left"].isin(node_set) & edges["right"].isin(node_set)]
     records = data.report.get("review_records", {})
     labels = {n: _record_line(n, records) for n in nodes}
+    sources = sorted({str(s) for s in data.crosswalk["source"].unique()})
     return charts.cluster_graph(
-        nodes, edges, float(data.report["threshold"]), labels=labels, title=title
+        nodes, edges, float(data.report["threshold"]), labels=labels, sources=sources, title=title
     )
 
 
@@ -545,7 +555,7 @@ def build_report(data: ReportData, *, title: str = "custmdm resolution report") 
         f"<header><h1>{_e(title)}</h1><p>Data quality and match review · custmdm {_e(version)} · "
         f"{_e(stamp)} · personal values are masked</p></header>"
         f"<nav>{nav}</nav><main>{_overview(data)}{''.join(body)}</main>"
-        f"<footer>Stage timings: {_e(timing_text)}</footer></body></html>"
+        f"<footer>Stage timings: {_e(timing_text)}</footer>{_RESIZE}</body></html>"
     )
 
 

@@ -143,6 +143,8 @@ class ClusterView:
     graph : networkx.Graph
         Records as nodes, candidate pairs as edges with ``weight`` and ``p``.
     threshold : float
+    sources : list of str
+        Every source of the resolution (fixes the colour of each source).
     """
 
     customer_id: str
@@ -150,6 +152,7 @@ class ClusterView:
     edges: pd.DataFrame
     graph: nx.Graph
     threshold: float
+    sources: list[str]
 
     def figure(self) -> go.Figure:
         """The graph as a plotly figure (linked edges solid, others dotted)."""
@@ -167,6 +170,7 @@ class ClusterView:
             self.edges,
             self.threshold,
             labels=labels,
+            sources=self.sources,
             title=f"Cluster {self.customer_id}: {self.graph.number_of_nodes()} records",
         )
 
@@ -208,4 +212,5 @@ def cluster_view(result: ResolutionResult, customer_id: str) -> ClusterView:
         edges=edges,
         graph=graph,
         threshold=float(result.report["threshold"]),
+        sources=sorted({str(s) for s in cw["source"].unique()}),
     )
