@@ -46,15 +46,20 @@ class SplitReport:
 
 
 def pivot_split(
-    members: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray
+    members: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    weight: np.ndarray,
+    max_size: int,
 ) -> np.ndarray:
     """Split one over-large component by the pivot rule; returns a label per member.
 
     The rule: take the record with the highest total edge weight that is not yet
-    assigned (ties by lowest index) as a pivot; its cluster is the pivot plus
-    every unassigned record joined to it by a direct edge. Repeat until every
-    record is assigned. A record must match the pivot itself, so no chain of
-    near-duplicates can carry a cluster far from where it started.
+    assigned (ties by lowest index) as a pivot; its cluster is the pivot plus the
+    unassigned records joined to it by a direct edge, strongest edges first, up to
+    ``max_size`` records. Repeat until every record is assigned. A record must
+    match the pivot itself, so no chain of near-duplicates can carry a cluster far
+    from where it started, and no piece is larger than ``max_size``.
     """
     local = {int(node): k for k, node in enumerate(members)}
     n = members.size
@@ -64,7 +69,9 @@ def pivot_split(
     np.add.at(strength, li, weight)
     np.add.at(strength, ri, weight)
     neighbours: list[list[int]] = [[] for _ in range(n)]
-    for a, b in zip(li.tolist(), ri.tolist(), strict=True):
+    # strongest edges first (ties by node order), so a capped pivot keeps its best matches
+    for e in np.lexsort((ri, li, -weight)).tolist():
+        a, b = int(li[e]), int(ri[e])
         neighbours[a].append(b)
         neighbours[b].append(a)
     order = np.lexsort((np.arange(n), -strength))
@@ -73,9 +80,13 @@ def pivot_split(
         if label[pivot] >= 0:
             continue
         label[pivot] = pivot
+        size = 1
         for nb in neighbours[pivot]:
+            if size >= max_size:
+                break
             if label[nb] < 0:
                 label[nb] = pivot
+                size += 1
     return members[label]
 
 
@@ -97,7 +108,7 @@ def cluster(
         for comp in big.tolist():
             members = np.flatnonzero(labels == comp)
             sel = edge_label == comp
-            sub = pivot_split(members, left[sel], right[sel], weight[sel])
+            sub = pivot_split(members, left[sel], right[sel], weight[sel], max_cluster_size)
             labels[members] = sub
             report.split.append((int(members.size), int(np.unique(sub).size)))
         labels = canonical_labels(labels)
