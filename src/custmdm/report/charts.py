@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from custmdm.report.analysis import threshold_weight
+from custmdm.schema import CANONICAL_FIELDS
 
 __all__ = [
     "cluster_graph",
@@ -73,6 +74,8 @@ def completeness_heatmap(profile: list[dict[str, Any]]) -> go.Figure:
         for f in src["fields"]:
             if f["field"] not in fields:
                 fields.append(f["field"])
+    canonical = {f: k for k, f in enumerate(CANONICAL_FIELDS)}
+    fields.sort(key=lambda f: (canonical.get(f, len(canonical)), f))
     sources = [s["source"] for s in profile]
     fig = make_subplots(
         rows=1,

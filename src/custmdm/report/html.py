@@ -169,7 +169,7 @@ section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1
 h2{margin:0 0 8px;font-size:19px}
 h3{margin:18px 0 6px;font-size:15px}
 p.note{color:var(--muted);margin:4px 0 10px}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin-top:14px}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(135px,1fr));gap:10px;margin-top:14px}
 .kpi{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 .kpi b{display:block;font-size:22px}
 .kpi span{color:var(--muted);font-size:12px}
