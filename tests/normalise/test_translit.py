@@ -142,7 +142,7 @@ def names(draw: st.DrawFn) -> str:
 ALL_CYRILLIC = st.text(alphabet=ALPHABET, min_size=1, max_size=12)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(names())
 def test_conventions_agree_on_generated_names(name):
     expected = translit_key(name)
@@ -153,7 +153,7 @@ def test_conventions_agree_on_generated_names(name):
         assert translit_key(_translit(name, table)) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.one_of(st.text(), ALL_CYRILLIC, names()))
 def test_key_is_idempotent_and_never_raises(text):
     key = translit_key(text)
@@ -161,7 +161,7 @@ def test_key_is_idempotent_and_never_raises(text):
     assert key == key.strip()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.text())
 def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)

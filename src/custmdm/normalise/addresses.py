@@ -34,7 +34,11 @@ six-digit index anywhere, or a US ZIP (``12345`` / ``12345-6789``) at the end. T
 postcode is removed from ``address`` so that records with and without it compare alike.
 
 ``address_key`` is the set of translit keys of the address tokens, sorted and space-joined, so
-Cyrillic and Latin versions of one address meet regardless of token order.
+Cyrillic and Latin versions of one address meet regardless of token order. Pure markers (``г``,
+``д``, ``обл``, ``р-н``) and country names are left out of the key; unit markers are glued to
+their number (``кв 12`` → ``kv12``, ``корп 2`` → ``korp2``) so sorting cannot swap a flat number
+with a house number. A few city exonyms are unified first (Moscow → москва, Saint Petersburg /
+СПб → санкт-петербург).
 """
 
 from __future__ import annotations
@@ -44,8 +48,14 @@ from typing import Any
 
 import pandas as pd
 
-from custmdm.normalise._common import Reasons, apply_distinct, apply_distinct_multi, clean_scalar
-from custmdm.normalise.issues import INVALID_NATIONAL_ID
+from custmdm.normalise._common import (
+    Reasons,
+    apply_distinct,
+    apply_distinct_multi,
+    clean_scalar,
+    is_junk,
+)
+from custmdm.normalise.issues import INVALID_NATIONAL_ID, JUNK_VALUE
 from custmdm.normalise.text import fold
 from custmdm.normalise.translit import translit_key
 
@@ -67,7 +77,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
 
 _CANONICAL: dict[str, tuple[str, ...]] = {
     "ул": ("ул", "улица", "ul", "ulitsa", "ulica", "ulitca"),
-    "д": ("д", "дом", "dom"),
+    "д": ("д", "дом", "dom", "d"),
     "кв": ("кв", "квартира", "apt", "apartment", "flat", "unit", "ste", "suite", "kv"),
     "корп": ("корп", "корпус", "korp", "korpus"),
     "стр": ("стр", "строение", "stroenie"),
@@ -77,7 +87,7 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
     "наб": ("наб", "набережная", "nab", "naberezhnaya", "naberezhnaia"),
     "б-р": ("б-р", "бул", "бульвар", "bulvar", "blvr"),
     "пл": ("пл", "площадь", "ploshchad", "pl"),
-    "г": ("г", "город", "gorod"),
+    "г": ("г", "город", "gorod", "g"),
     "обл": ("обл", "область", "oblast", "obl"),
     "р-н": ("р-н", "район", "raion", "rayon"),
     "мкр": ("мкр", "микрорайон", "mkr", "мкрн"),
@@ -93,6 +103,24 @@ _ABBREVIATIONS: dict[str, str] = {v: k for k, vs in _CANONICAL.items() for v in 
 _CITY_WORDS = frozenset({"г", "город", "gorod", "city"})
 _HOUSE_WORDS = frozenset({"д", "дом", "house", "no", "n", "№"})
 
+# Markers that only say what the next token is, and country names: left out of the key, so that
+# "г Москва, ул Ленина, д 5" and "Москва, Ленина ул, 5" meet.
+_KEY_DROP = frozenset(
+    {"г", "д", "обл", "р-н", "россия", "рф", "russia", "usa", "us", "united", "states"}
+)
+# Unit markers glued to their number in the key ("кв 12" → "kv12") so that sorting the tokens
+# cannot swap a flat number with a house number.
+_KEY_GLUE = frozenset({"кв", "корп", "стр"})
+# Exonyms and abbreviations of big cities, rewritten before tokenising.
+_CITY_ALIASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\b(?:saint|st\.?|sankt)[\s-]+peter(?:s)?burg\b", "санкт-петербург"),
+        (r"\b(?:спб|spb|с-пб|с\.-петербург|санкт петербург)\b", "санкт-петербург"),
+        (r"\bmoscow\b|\bмск\b", "москва"),
+        (r"\bnizhny novgorod\b|\bн\.\s?новгород\b", "нижний новгород"),
+    )
+)
 _TOKEN_RE = re.compile(r"[\w]+(?:[-/][\w]+)*")
 _RU_POSTCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _US_ZIP_RE = re.compile(r"(?<![\d-])(\d{5}(?:-\d{4})?)\s*(?:,?\s*(?:usa|us|united states))?\s*$")
@@ -110,12 +138,37 @@ def address_tokens(text: str) -> list[str]:
     ['12', 'main', 'street', 'кв', '4']
     """
     folded = fold(text).replace("№", " ")
+    for pattern, repl in _CITY_ALIASES:
+        folded = pattern.sub(repl, folded)
     return [_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded)]
 
 
 def _key(tokens: list[str]) -> str | None:
-    keys = sorted({k for k in (translit_key(t) for t in tokens) if k})
+    parts: list[str] = []
+    glue = ""
+    for token in tokens:
+        if token in _KEY_DROP:
+            continue
+        if token in _KEY_GLUE:
+            glue = token
+            continue
+        parts.append(glue + token)
+        glue = ""
+    keys = sorted({k.replace(" ", "") for k in (translit_key(t) for t in parts) if k})
     return " ".join(keys) or None
+
+
+def _house(tokens: list[str]) -> str | None:
+    """House tokens without the "д" marker; a lone letter sticks to its number (12 а → 12а)."""
+    out: list[str] = []
+    for token in tokens:
+        if token in _HOUSE_WORDS:
+            continue
+        if out and len(token) == 1 and token.isalpha() and out[-1][-1:].isdigit():
+            out[-1] += token
+        else:
+            out.append(token)
+    return " ".join(out) or None
 
 
 def _clean(raw: Any, field: str, reasons: list[tuple[str, str]]) -> str | None:
@@ -127,11 +180,16 @@ def _clean(raw: Any, field: str, reasons: list[tuple[str, str]]) -> str | None:
 
 
 def _postcode_from(text: str) -> tuple[str | None, str]:
+    """The postcode found in a one-line address, and the address with every copy removed."""
+    code: str | None = None
     if m := _RU_POSTCODE_RE.search(text):
-        return m.group(1), text[: m.start()] + " " + text[m.end() :]
-    if m := _US_ZIP_RE.search(text):
-        return m.group(1), text[: m.start()]
-    return None, text
+        code = m.group(1)
+    elif m := _US_ZIP_RE.search(text):
+        code = m.group(1)
+        text = text[: m.start()] + " " + text[m.start() :].replace(code, " ", 1)
+    if code is None:
+        return None, text
+    return code, re.sub(rf"(?<![\d-]){re.escape(code)}(?![\d-])", " ", text)
 
 
 def _address_one(
@@ -163,8 +221,7 @@ def _address_one(
     street_out = " ".join(address_tokens(s_text)) or None if s_text else None
     house_out = None
     if h_text:
-        house_tokens = [t for t in address_tokens(h_text) if t not in _HOUSE_WORDS]
-        house_out = "".join(house_tokens) or None
+        house_out = _house(address_tokens(h_text))
 
     if a_text:
         tokens = address_tokens(a_text)
@@ -175,8 +232,16 @@ def _address_one(
         if street_out:
             tokens += street_out.split()
         if house_out:
-            tokens += ["д", house_out]
+            tokens += ["д", *house_out.split()]
     address_out = " ".join(tokens) or None
+    # Outputs are fed back through cleaning by callers; one that reads as a placeholder ("n/a"
+    # after folding "NÀ") is no address.
+    address_out, city_out, street_out, house_out = (
+        None if v is None or is_junk(v) else v
+        for v in (address_out, city_out, street_out, house_out)
+    )
+    if address_out is None:
+        tokens = []
     values = (address_out, postcode_out, city_out, street_out, house_out, _key(tokens))
     return values, tuple(dict.fromkeys(reasons))
 
@@ -222,6 +287,8 @@ def _national_id_one(value: Any) -> tuple[tuple[Any, ...], Reasons]:
     if text is None:
         return (None,), reasons
     compact = _ID_STRIP_RE.sub("", text).upper()
+    if compact and is_junk(compact):
+        return (None,), (*reasons, ("national_id", JUNK_VALUE))
     if not compact:
         return (None,), (*reasons, ("national_id", INVALID_NATIONAL_ID))
     if len(set(compact)) == 1 or len(compact) < 4:

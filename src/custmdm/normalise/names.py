@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar
+from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar, is_junk
 from custmdm.normalise.issues import UNPARSED_NAME
 from custmdm.normalise.nicknames import given_name_keys
 from custmdm.normalise.text import fold
@@ -229,14 +229,17 @@ def _assign(tokens: list[str], cyrillic: bool) -> tuple[dict[str, list[str]], bo
 
 def _join(tokens: list[str]) -> str | None:
     value = " ".join(tokens).strip()
-    return value or None
+    # A part reduced to a placeholder ("0X" → "x") is no name.
+    return value if value and not is_junk(value) else None
 
 
 def _split_given(text: str) -> tuple[str | None, str | None]:
     """A first-name column value: split a trailing patronymic or initial into the middle."""
     toks = [t for t in _tokens(text) if t != ","]
     if len(toks) >= 2 and (is_patronymic(toks[-1]) or len(toks[-1]) == 1 or " " in toks[-1]):
-        return _join(toks[:-1]), toks[-1]
+        # Everything after the first token goes to the middle name, so that splitting the
+        # output again changes nothing ("Иван Сергеевич" → иван + сергеевич).
+        return _join(toks[:1]), _join(toks[1:])
     return _join(toks), None
 
 
@@ -267,8 +270,18 @@ def _parse_one(full: Any, first: Any, middle: Any, last: Any) -> tuple[tuple[Any
         m_name = _plain(cleaned["middle_name"]) or m_name
     if cleaned["last_name"]:
         last_tokens = [t for t in _tokens(cleaned["last_name"]) if t != ","]
+        # A whole name typed into the last-name column: parse it when the other columns are
+        # empty, or when it repeats the first name and carries a patronymic ("Петрова Мария
+        # Ивановна" beside "Мария").
         whole_name_in_last = len(last_tokens) >= 2 and (
-            (not f_name and not m_name) or (f_name is not None and f_name in last_tokens)
+            (not f_name and not m_name)
+            or (
+                f_name is not None
+                and m_name is None
+                and len(last_tokens) >= 3
+                and f_name in last_tokens
+                and any(len(t) > 1 and is_patronymic(t) for t in last_tokens)
+            )
         )
         if whole_name_in_last:
             parts, confident = _assign(
