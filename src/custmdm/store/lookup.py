@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select
 
 from custmdm.config import ResolverConfig, SourceConfig
 from custmdm.exceptions import StoreError
 from custmdm.matchers.base import LevelEvaluator
-from custmdm.prepare import prepare
 from custmdm.scoring.fellegi_sunter import FellegiSunterModel, probability
 from custmdm.store import schema as s
 from custmdm.store.engine import read_transaction
@@ -33,6 +32,22 @@ MAX_CANDIDATES = 2000
 
 #: Golden attributes shown with each candidate.
 CARD_FIELDS = ("n_records", "sources", "full_name", "birth_date", "phones", "emails", "address")
+
+# statements built once: a lookup only binds values
+_Q_KEYS = (
+    select(s.record_keys.c.record_pk, s.record_keys.c.key)
+    .where(s.record_keys.c.key == bindparam("k"), s.record_keys.c.value == bindparam("v"))
+    .limit(bindparam("n"))
+)
+_Q_RECORDS = (
+    select(s.records.c.pk, s.records.c.normalised, s.crosswalk.c.customer_id)
+    .join(s.crosswalk, s.crosswalk.c.record_pk == s.records.c.pk)
+    .where(s.records.c.pk.in_(bindparam("pks", expanding=True)))
+)
+_Q_CARDS = select(s.customers.c.customer_id, s.customers.c.golden).where(
+    s.customers.c.customer_id.in_(bindparam("ids", expanding=True))
+)
+_Q_BATCH = select(s.batches.c.batch).order_by(s.batches.c.batch.desc()).limit(1)
 
 _QUERY_COLUMNS = {
     "full_name": "name",
@@ -50,21 +65,49 @@ def normalise_query(
     birth_date: str | None,
     region: str,
 ) -> dict[str, Any]:
-    """The query as a prepared record (the same normalisers as every source)."""
-    given = {"phone": phone, "email": email, "full_name": name, "birth_date": birth_date}
-    fields = {f: _QUERY_COLUMNS[f] for f, v in given.items() if v not in (None, "")}
-    if not fields:
+    """The query as a prepared record, by the same normalisers as every source.
+
+    The normalisers are called directly (not through ``prepare``) on one-value
+    columns: a lookup must answer within milliseconds.
+    """
+    from custmdm.normalise import normalise_dates, normalise_emails, normalise_phones, parse_names
+    from custmdm.prepare import add_derived_keys
+
+    if all(v in (None, "") for v in (phone, email, name, birth_date)):
         msg = "give at least one of phone, email, name or birth date to look up"
         raise StoreError(msg)
-    frame = pd.DataFrame({col: [str(given[f])] for f, col in fields.items()} | {"id": ["query"]})
     try:
-        source = SourceConfig(name="lookup", id="id", phone_regions=[region], fields=fields)
+        SourceConfig(name="lookup", id="id", phone_regions=[region], fields={"phone": "phone"})
     except ValueError:
         msg = f"phone region {region!r} is not a known region code (e.g. RU, US, DE)"
         raise StoreError(msg) from None
-    prepared = prepare(ResolverConfig(sources=[source]), {"lookup": frame})
-    row = prepared.table.iloc[0]
-    return {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+
+    def one(value: str) -> pd.Series:
+        return pd.Series([str(value)], dtype=object)
+
+    parts: list[pd.DataFrame] = []
+    if phone:
+        parts.append(normalise_phones(one(phone), [region])[0])
+    if email:
+        parts.append(
+            normalise_emails(
+                one(email),
+                provider_rules=ResolverConfig.model_fields["email_provider_rules"].default,
+            )[0]
+        )
+    if name:
+        parts.append(parse_names(one(name), None, None, None)[0])
+    if birth_date:
+        parts.append(normalise_dates(one(birth_date), date_format=None, field="birth_date")[0])
+    row: dict[str, Any] = {}
+    for part in parts:
+        row.update({str(k): v for k, v in part.iloc[0].items()})
+    if name or birth_date:
+        row = {str(k): v for k, v in add_derived_keys(pd.DataFrame([row])).iloc[0].items()}
+    return {
+        str(k): (None if v is None or (isinstance(v, float) and v != v) else v)
+        for k, v in row.items()
+    }
 
 
 def _query_keys(query: dict[str, Any]) -> list[tuple[str, str]]:
@@ -100,44 +143,46 @@ def run_lookup(
         model = _model(store, conn)
         if model is None:
             return []
-        cond = or_(*[and_(s.record_keys.c.key == k, s.record_keys.c.value == v) for k, v in keys])
-        hits = conn.execute(
-            select(s.record_keys.c.record_pk, s.record_keys.c.key).where(cond).limit(MAX_CANDIDATES)
-        ).all()
+        hits: list[Any] = []
+        for k, v in keys:
+            hits += conn.execute(_Q_KEYS, {"k": k, "v": v, "n": MAX_CANDIDATES}).all()
         if not hits:
             return []
         matched: dict[int, set[str]] = {}
         for pk, key in hits:
             matched.setdefault(int(pk), set()).add(key)
-        rows = conn.execute(
-            select(s.records.c.pk, s.records.c.normalised, s.crosswalk.c.customer_id)
-            .join(s.crosswalk, s.crosswalk.c.record_pk == s.records.c.pk)
-            .where(s.records.c.pk.in_(sorted(matched)))
-        ).all()
+        rows = conn.execute(_Q_RECORDS, {"pks": sorted(matched)[:MAX_CANDIDATES]}).all()
         cids = sorted({r.customer_id for r in rows})
         cards = {
             r.customer_id: json.loads(r.golden) if r.golden else {}
-            for r in conn.execute(
-                select(s.customers.c.customer_id, s.customers.c.golden).where(
-                    s.customers.c.customer_id.in_(cids)
-                )
-            )
+            for r in conn.execute(_Q_CARDS, {"ids": cids})
         }
+    # a comparison whose column the query lacks is null for every candidate (weight 0):
+    # evaluate only the others, on a frame of just the columns they need
     comparisons = list(model.comparisons)
-    table = pd.DataFrame.from_records([query, *[json.loads(r.normalised) for r in rows]])
-    for comp in comparisons:
-        for col in {comp.column, *[lv.column for lv in comp.levels if lv.column]}:
-            if col not in table.columns:
-                table[col] = None
-    table = table.astype(object).where(table.notna(), None)
+    active = [c for c, comp in enumerate(comparisons) if query.get(comp.column) is not None]
     n = len(rows)
-    levels = LevelEvaluator(table, comparisons).levels(
-        np.zeros(n, dtype=np.int64), np.arange(1, n + 1, dtype=np.int64)
-    )
+    levels = np.full((n, len(comparisons)), -1, dtype=np.int8)
+    if active:
+        docs = [json.loads(r.normalised) for r in rows]
+        needed = sorted(
+            {
+                col
+                for c in active
+                for col in (comparisons[c].column, *[lv.column for lv in comparisons[c].levels])
+                if col
+            }
+        )
+        table = pd.DataFrame(
+            {col: [query.get(col), *[d.get(col) for d in docs]] for col in needed}, dtype=object
+        )
+        levels[:, active] = LevelEvaluator(table, [comparisons[c] for c in active]).levels(
+            np.zeros(n, dtype=np.int64), np.arange(1, n + 1, dtype=np.int64)
+        )
     weight = model.match_weight(levels)
     best: dict[str, tuple[float, set[str]]] = {}
-    for k, r in enumerate(rows):
-        w = float(weight[k])
+    for pos, r in enumerate(rows):
+        w = float(weight[pos])
         prev = best.get(r.customer_id)
         on = matched[int(r.pk)]
         if prev is None or w > prev[0]:
@@ -161,9 +206,7 @@ def run_lookup(
 
 def _model(store: Store, conn: Any) -> FellegiSunterModel | None:
     """The store's model, cached on the store object until a later batch is written."""
-    batch = conn.execute(
-        select(s.batches.c.batch).order_by(s.batches.c.batch.desc()).limit(1)
-    ).scalar()
+    batch = conn.execute(_Q_BATCH).scalar()
     cached = getattr(store, "_lookup_model", None)
     if cached is not None and cached[0] == batch:
         return cached[1]  # type: ignore[no-any-return]
