@@ -105,11 +105,70 @@ def test_parses_each_distinct_value_once(monkeypatch):
         calls.append(args[0])
         return real(*args, **kwargs)
 
+    from custmdm.normalise.phones import _parse_cached
+
+    _parse_cached.cache_clear()
     monkeypatch.setattr(phonenumbers, "parse", counting)
-    normalise_phones(pd.Series(["89161234567"] * 1000 + ["84951234567"] * 1000))
-    assert len(calls) == 2
+    raw = ["89161234567"] * 1000 + ["8 (916) 123-45-67"] * 1000 + ["84951234567"] * 1000
+    normalise_phones(pd.Series(raw))
+    assert len(calls) == 2  # two numbers, whatever the spelling
+    _parse_cached.cache_clear()
 
 
 def test_empty_regions_rejected():
     with pytest.raises(ValueError, match="at least one region"):
         normalise_phones(pd.Series(["89161234567"]), ())
+
+
+def _reference(raw: str, regions: tuple[str, ...]) -> str | None:
+    """phonenumbers applied directly to the raw text, region by region."""
+    import phonenumbers
+
+    text = "+" + raw[2:] if raw.startswith("00") else raw
+    for region in regions if not text.startswith("+") else (None,):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def _formats(digits: str, rng) -> list[str]:
+    d = digits
+    return [
+        f"+7 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}",
+        f"8 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}",
+        f"8{d}",
+        f"7{d}",
+        d,
+        f"+7{d}",
+        f"8({d[:3]}){d[3:]}",
+        f"+7.{d[:3]}.{d[3:6]}.{d[6:]}",
+        f"({d[:3]}) {d[3:6]}-{d[6:]}",
+        f"+1 {d[:3]} {d[3:6]} {d[6:]}",
+        f"00 7 {d}",
+        f"{d[:5]} {d[5:]}",
+        f"+{d}",
+    ]
+
+
+@pytest.mark.parametrize("regions", [("RU",), ("RU", "US"), ("US",), ("GB", "RU")])
+def test_compact_parse_path_equals_phonenumbers_on_raw_text(regions):
+    """The digits-only cache path must give exactly what phonenumbers gives on the raw text."""
+    import numpy as np
+
+    from custmdm.normalise.phones import is_junk_phone_digits
+
+    rng = np.random.default_rng(7)
+    raws: list[str] = []
+    for _ in range(150):
+        prefix = rng.choice(["9", "4", "8", "3", "2", "7", "1", "5"])
+        digits = prefix + "".join(str(x) for x in rng.integers(0, 10, 9))
+        raws.extend(_formats(digits, rng))
+    frame, _ = normalise_phones(pd.Series(raws), regions)
+    for raw, got in zip(raws, frame["phone"], strict=True):
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        expected = None if is_junk_phone_digits(digits) else _reference(raw, regions)
+        assert got == expected, (raw, regions)

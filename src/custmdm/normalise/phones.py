@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -35,6 +36,8 @@ _EXTENSION_RE = re.compile(r"(?:доб|ext|extension|вн|x)\.?\s*\d+\s*$", re.I
 _ASCENDING = "01234567890123456789"
 _DESCENDING = "98765432109876543210"
 _MIN_DIGITS = 7
+_PLAIN_RE = re.compile(r"^\+?[\d\s().-]+$")
+_FORMATTING_RE = re.compile(r"[\s().-]")
 
 
 def is_junk_phone_digits(digits: str) -> bool:
@@ -56,7 +59,7 @@ def is_junk_phone_digits(digits: str) -> bool:
     return body in _ASCENDING or body in _DESCENDING or digits in _ASCENDING
 
 
-def _parse_part(part: str, regions: Sequence[str]) -> tuple[str | None, str | None]:
+def _parse_part(part: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
     """Return (E.164, None) or (None, reason) for one candidate number."""
     text = _EXTENSION_RE.sub("", part).strip()
     digits = "".join(_DIGITS_RE.findall(text))
@@ -64,18 +67,29 @@ def _parse_part(part: str, regions: Sequence[str]) -> tuple[str | None, str | No
         return None, INVALID_PHONE
     if is_junk_phone_digits(digits):
         return None, JUNK_PHONE
-    candidates = [text]
-    if text.startswith("00"):
-        candidates = ["+" + text[2:]]
-    for candidate in candidates:
-        for region in regions if not candidate.lstrip().startswith("+") else (None,):
-            try:
-                number = phonenumbers.parse(candidate, region)
-            except NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
+    if _PLAIN_RE.match(text):
+        # Only digits and formatting characters: phonenumbers strips the formatting itself, so
+        # the compact form parses identically (proved by a test) and different spellings of
+        # one number share one parse through the cache.
+        return _parse_cached(_FORMATTING_RE.sub("", text), regions)
+    return _parse_candidate(text, regions)
+
+
+def _parse_candidate(text: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
+    candidate = "+" + text[2:] if text.startswith("00") else text
+    for region in regions if not candidate.lstrip().startswith("+") else (None,):
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
     return None, INVALID_PHONE
+
+
+@lru_cache(maxsize=1 << 18)
+def _parse_cached(compact: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
+    return _parse_candidate(compact, regions)
 
 
 def _normalise_one(value: Any, regions: tuple[str, ...]) -> tuple[tuple[Any, ...], Reasons]:
