@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -30,20 +31,43 @@ SUBCOMMAND_MODULES = ("custmdm.store.cli", "custmdm.report.cli")
 
 
 class _Progress:
-    """Progress lines on stderr when it is a terminal; silent otherwise."""
+    """Progress lines on stderr when it is a terminal; silent otherwise.
+
+    Called as ``progress(stage, done, total)``; each stage counts its own unit.
+    """
+
+    #: What each stage counts; totals of stages in ``_ESTIMATED`` are estimates.
+    _UNITS: ClassVar[dict[str, str]] = {
+        "normalise": "records",
+        "compare": "pairs",
+        "em": "iterations",
+    }
+    _ESTIMATED: ClassVar[frozenset[str]] = frozenset({"compare"})
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self._last = -1
+        self._stage = ""
+        self._open = False
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total <= 0:
             return
+        if stage != self._stage:
+            if self._open:
+                sys.stderr.write("\n")
+            self._stage, self._last, self._open = stage, -1, False
         pct = min(100, int(100 * done / total))
         if pct != self._last:
             self._last = pct
             end = "\n" if pct >= 100 else ""
-            sys.stderr.write(f"\r{stage}: {done:,} of ~{total:,} pairs ({pct}%)" + end)
+            self._open = pct < 100
+            approx = "~" if stage in self._ESTIMATED else ""
+            unit = self._UNITS.get(stage, "")
+            sys.stderr.write(
+                f"\r{stage}: {done:,} of {approx}{total:,} {unit} ({pct}%)".replace("  (", " (")
+                + end
+            )
             sys.stderr.flush()
 
 
@@ -79,7 +103,7 @@ def _summary(out: Path, report: dict) -> str:
         f"{c['customers']:,} customers ({c['candidate_pairs']:,} candidate pairs, "
         f"{c['linked_pairs']:,} linked)",
         f"outputs in {out}: crosswalk.csv golden.csv lineage.csv pairs.parquet quality.csv "
-        "model.json report.json",
+        "model.json report.json report.html",
     ]
     for w in report["model"]["diagnostics"]["warnings"]:
         lines.append(f"warning: {w}")
