@@ -59,6 +59,11 @@ class EncodedColumn:
         )
 
     @cached_property
+    def is_multi(self) -> np.ndarray:
+        """Whether each distinct value holds several '|'-joined values."""
+        return np.fromiter(("|" in u for u in self.uniques), dtype=bool, count=len(self.uniques))
+
+    @cached_property
     def iso_date_parts(self) -> np.ndarray:
         """(year, month, day) per distinct ISO date value; -1 rows where not an ISO date."""
         out = np.full((len(self.uniques), 3), -1, dtype=np.int64)
@@ -215,7 +220,11 @@ class LevelEvaluator:
                 elif isinstance(level, DateTypoLevel):
                     hit[idx] = _date_typo(col, cl[idx], cr[idx])
                 elif isinstance(level, SharedValueLevel):
-                    hit[idx] = _on_distinct(_shared_value, col, cl[idx], cr[idx])
+                    # single values share one only if equal; only multi-valued pairs need sets
+                    multi = idx[col.is_multi[cl[idx]] | col.is_multi[cr[idx]]]
+                    hit[idx] = cl[idx] == cr[idx]
+                    if multi.size:
+                        hit[multi] = _on_distinct(_shared_value, col, cl[multi], cr[multi])
                 elif isinstance(level, NicknameLevel):
                     hit[idx] = _on_distinct(_nickname, col, cl[idx], cr[idx])
                 else:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,9 @@ def display_columns(table: pd.DataFrame) -> pd.DataFrame:
     if first is not None:
         parts = [table.get(c) for c in ("first_name", "middle_name", "last_name")]
         cols = [
-            p.map(_title) if p is not None else pd.Series(None, index=table.index, dtype=object)
+            _map_distinct(p, _title)
+            if p is not None
+            else pd.Series(None, index=table.index, dtype=object)
             for p in parts
         ]
         joined = cols[0].fillna("").astype(str)
@@ -99,6 +102,33 @@ def display_columns(table: pd.DataFrame) -> pd.DataFrame:
         elif norm is not None:
             out[f"_{name}_display"] = norm
     return out
+
+
+def _lexsort_frame(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Row order sorting by ``columns`` (as strings), via sorted integer codes."""
+    keys = []
+    for col in reversed(columns):
+        codes, _ = pd.factorize(frame[col].astype(str), sort=True)
+        keys.append(codes)
+    return np.lexsort(keys) if keys else np.arange(len(frame))
+
+
+def _map_distinct(values: pd.Series, func: Any) -> pd.Series:
+    """Apply ``func`` once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _join_groups(keys: np.ndarray, values: np.ndarray) -> pd.Series:
+    """'|'-join the values of each key; ``keys`` must be sorted."""
+    if keys.size == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], keys.size]
+    vals = [str(v) for v in values.tolist()]
+    joined = ["|".join(vals[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pd.Series(joined, index=keys[starts], dtype=object)
 
 
 @dataclass
@@ -191,7 +221,9 @@ def build_golden(
         .drop_duplicates()
         .sort_values(["cluster", "source"])
     )
-    golden["sources"] = golden["cluster"].map(src_lists.groupby("cluster")["source"].agg("|".join))
+    golden["sources"] = golden["cluster"].map(
+        _join_groups(src_lists["cluster"].to_numpy(), src_lists["source"].to_numpy())
+    )
 
     lineage_parts: list[pd.DataFrame] = []
     for _group, (rules, attrs) in GROUPS.items():
@@ -232,7 +264,9 @@ def build_golden(
         exploded = exploded.sort_values(["cluster", "value", "row"], kind="stable").drop_duplicates(
             ["cluster", "value"]
         )
-        golden[multi] = golden["cluster"].map(exploded.groupby("cluster")["value"].agg("|".join))
+        golden[multi] = golden["cluster"].map(
+            _join_groups(exploded["cluster"].to_numpy(), exploded["value"].to_numpy())
+        )
         rows = exploded["row"].to_numpy()
         lineage_parts.append(
             pd.DataFrame(
@@ -280,10 +314,8 @@ def build_golden(
         if lineage_parts
         else pd.DataFrame(columns=list(LINEAGE_COLUMNS))
     )
-    lineage = lineage.sort_values(
-        ["customer_id", "attribute", "value", "source", "record_id"], kind="stable"
-    )
-    crosswalk = crosswalk.sort_values(["source", "record_id"], kind="stable").reset_index(drop=True)
+    lineage = lineage.iloc[_lexsort_frame(lineage, list(LINEAGE_COLUMNS))]
+    # the prepared table is sorted by (source, record_id) already, so is the crosswalk
     return GoldenResult(
         golden=golden,
         lineage=lineage.reset_index(drop=True)[list(LINEAGE_COLUMNS)],
