@@ -37,6 +37,7 @@ GREEN = "#2f855a"
 RED = "#c53030"
 GREY = "#a0aec0"
 PALETTE = ["#dd6b20", "#2b6cb0", "#2f855a", "#805ad5", "#c53030", "#d69e2e", "#319795", "#718096"]
+KAMADA_KAWAI_MAX_NODES = 24
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -370,10 +371,14 @@ def cluster_graph(
             weight=float(row["match_weight"]),
             p=float(row["match_probability"]),
         )
-    # Kamada-Kawai spreads chains and stars more evenly than a spring layout
-    pos = (
-        nx.kamada_kawai_layout(graph, weight=None) if len(nodes) > 2 else nx.circular_layout(graph)
-    )
+    # Kamada-Kawai spreads chains and stars more evenly than a spring layout, but its
+    # cost grows fast with the number of nodes; big clusters get the spring layout
+    if len(nodes) <= 2:
+        pos = nx.circular_layout(graph)
+    elif len(nodes) <= KAMADA_KAWAI_MAX_NODES:
+        pos = nx.kamada_kawai_layout(graph, weight=None)
+    else:
+        pos = nx.spring_layout(graph, weight=None, seed=7)
     fig = go.Figure()
     for linked, colour, dash, name in (
         (True, BLUE, "solid", "linked"),
