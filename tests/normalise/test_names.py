@@ -39,6 +39,17 @@ FULL_NAMES = [
     ("Ковальская Анна", "анна", None, "ковальская"),
     ("Анна Ковальская", "анна", None, "ковальская"),
     ("Цой Виктор Робертович", "виктор", "робертович", "цой"),
+    ("Шостакович Дмитрий Дмитриевич", "дмитрий", "дмитриевич", "шостакович"),
+    ("Дмитрий Шостакович", "дмитрий", None, "шостакович"),
+    ("Иван Карпович", "иван", None, "карпович"),
+    ("Бабич Анна Ильинична", "анна", "ильинична", "бабич"),
+    ("Ленин Владимир Ильич", "владимир", "ильич", "ленин"),
+    ("Mr. John Smith Jr.", "john", None, "smith"),
+    ("г-н Иванов И.И.", "и", "и", "иванов"),
+    ("IVANOV IVAN", "ivan", None, "ivanov"),
+    ("Roman Ivanov", "roman", None, "ivanov"),
+    ("Ivanov Roman", "roman", None, "ivanov"),
+    ("Olga Smirnova", "olga", None, "smirnova"),
     ("Иван", "иван", None, None),
     ("Сергеевич", None, "сергеевич", None),
 ]
@@ -148,3 +159,22 @@ def test_missing_and_junk():
 def test_requires_one_series():
     with pytest.raises(ValueError, match="At least one"):
         parse_names(None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("token", "strength"),
+    [
+        ("сергеевич", 2),
+        ("sergeyevich", 2),
+        ("ильич", 2),
+        ("никитична", 2),
+        ("петровна", 2),
+        ("шостакович", 1),
+        ("бабич", 1),
+        ("иванов", 0),
+    ],
+)
+def test_patronymic_strength(token, strength):
+    from custmdm.normalise.names import patronymic_strength
+
+    assert patronymic_strength(token) == strength

@@ -38,11 +38,11 @@ import pandas as pd
 
 from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar, is_junk
 from custmdm.normalise.issues import UNPARSED_NAME
-from custmdm.normalise.nicknames import given_name_keys
+from custmdm.normalise.nicknames import formal_name_keys, given_name_keys
 from custmdm.normalise.text import fold
 from custmdm.normalise.translit import translit_key
 
-__all__ = ["NAME_COLUMNS", "is_patronymic", "parse_names", "surname_stem"]
+__all__ = ["NAME_COLUMNS", "is_patronymic", "parse_names", "patronymic_strength", "surname_stem"]
 
 NAME_COLUMNS: tuple[str, ...] = (
     "first_name",
@@ -91,6 +91,33 @@ _SURNAME_RE = re.compile(
 def is_patronymic(token: str) -> bool:
     """True when a folded token looks like a Russian patronymic (Cyrillic or Latin)."""
     return bool(_PATRONYMIC_RE.fullmatch(token))
+
+
+_PATRONYMIC_KEY_SUFFIX_RE = re.compile(r"(?:ovich|evich|ovic|evic|ovna|evna|inichna|ichna|ich)$")
+_GIVEN_FROM_STEM = ("", "i", "a", "ei", "ia", "e")
+
+
+@lru_cache(maxsize=1 << 16)
+def patronymic_strength(token: str) -> int:
+    """How sure we are that a folded token is a patronymic: 0 no, 1 by ending, 2 sure.
+
+    Sure means a female ending (``-овна``, ``-евна``, ``-ична``: no surname ends so) or a male
+    ending on the stem of a known given name (``Сергеевич`` ← Сергей, ``Ильич`` ← Илья).
+    ``Шостакович`` and ``Бабич`` end like patronymics but are surnames: strength 1.
+    """
+    if len(token) < 4 or not is_patronymic(token):
+        return 0
+    if token.endswith(("овна", "евна", "ична", "ovna", "evna", "ichna")):
+        return 2
+    key = translit_key(token)
+    stem = _PATRONYMIC_KEY_SUFFIX_RE.sub("", key)
+    # "-ич" alone comes from names ending in -а/-я (Никита → Никитич, Илья → Ильич).
+    suffixes = _GIVEN_FROM_STEM if key.endswith(("vich", "vic")) else ("a", "ia")
+    if len(stem) >= 2:
+        formal = formal_name_keys()
+        if any(stem + suffix in formal for suffix in suffixes):
+            return 2
+    return 1
 
 
 def _is_surname_like(token: str) -> bool:
@@ -157,19 +184,26 @@ def _tokens(text: str) -> list[str]:
     return glued
 
 
+# Score of a token by patronymic strength (0 none, 1 ending only, 2 sure) for each role.
+_F_PATR = (0.0, 1.0, 2.5)
+_M_PATR = (0.0, 0.5, 3.0)
+_L_PATR = (0.0, 1.0, -2.0)
+
+
 def _role_score(token: str, role: str) -> float:
     if " " in token and token.split()[-1] in _PATRONYMIC_PARTICLES:
         return 3.0 if role == "M" else -3.0
     initial = len(token) == 1
-    patr = not initial and is_patronymic(token)
+    strength = 0 if initial else patronymic_strength(token)
     given = not initial and _is_given(token)
-    surname = not initial and not patr and _is_surname_like(token)
+    surname = not initial and (strength < 2) and _is_surname_like(token)
+    # A weak patronymic ending (Шостакович, Бабич) is as much a surname ending.
     if role == "F":
-        return 2.0 * given + 0.75 * initial - 2.5 * patr - 1.0 * (surname and not given)
+        return 2.0 * given + 0.75 * initial - _F_PATR[strength] - 1.0 * (surname and not given)
     if role == "M":
-        return 3.0 * patr + 0.75 * initial + 0.25 * given - 1.0 * (surname and not given)
+        return _M_PATR[strength] + 0.75 * initial + 0.25 * given - 1.0 * (surname and not given)
     # role == "L"
-    return 1.5 * surname - 1.5 * (given and not surname) - 2.0 * patr - 1.0 * initial
+    return 1.5 * surname + _L_PATR[strength] - 1.5 * (given and not surname) - 1.0 * initial
 
 
 def _assign(tokens: list[str], cyrillic: bool) -> tuple[dict[str, list[str]], bool]:
@@ -194,7 +228,7 @@ def _assign(tokens: list[str], cyrillic: bool) -> tuple[dict[str, list[str]], bo
         return {"L": [tokens[0]], "F": [tokens[1]], "M": []}, True
     if n == 1:
         tok = tokens[0]
-        if len(tok) > 1 and is_patronymic(tok):
+        if patronymic_strength(tok) == 2:
             return {"L": [], "F": [], "M": [tok]}, True
         if len(tok) > 1 and _is_given(tok) and not _is_surname_like(tok):
             return {"L": [], "F": [tok], "M": []}, True

@@ -35,7 +35,7 @@ import pandas as pd
 
 from custmdm.normalise.translit import translit_key
 
-__all__ = ["canonical_given_names", "given_name_keys", "nickname_match"]
+__all__ = ["canonical_given_names", "formal_name_keys", "given_name_keys", "nickname_match"]
 
 
 class _NicknameData:
@@ -119,6 +119,18 @@ def given_name_keys() -> frozenset[str]:
 @cache
 def _given_frozen() -> frozenset[str]:
     return frozenset(_data().given)
+
+
+@cache
+def formal_name_keys() -> frozenset[str]:
+    """Translit keys of formal given names (Александр, Robert; not Саша or Bob).
+
+    The extra given-name list counts as formal as well.
+    """
+    from custmdm.normalise._given_names import EXTRA_GIVEN_NAMES
+
+    extra = {translit_key(n) for n in EXTRA_GIVEN_NAMES}
+    return frozenset(_data().formal | {k for k in extra if k})
 
 
 def _pair_match(a: str, b: str) -> bool:
