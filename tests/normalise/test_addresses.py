@@ -25,6 +25,7 @@ from custmdm.normalise.addresses import address_tokens
         ("12 Main St., Apt 4", "12 main street кв 4", None),
         ("1600 Pennsylvania Avenue NW, Washington, DC 20500", None, "20500"),
         ("10 Downing Street", "10 downing street", None),
+        ("г. Москва, ул. Лeнина, д. 5 к. 2", "г москва ул ленина д 5 корп 2", None),
     ],
 )
 def test_one_line_addresses(raw, address, postcode):

@@ -17,6 +17,7 @@ VALID = [
     ("7.5.1990", "1990-05-07"),
     ("17/05/1990", "1990-05-17"),
     ("05/17/1990", "1990-05-17"),
+    ("12/12/1990", "1990-12-12"),
     ("17-05-1990", "1990-05-17"),
     ("1990-05-17", "1990-05-17"),
     ("1990/05/17", "1990-05-17"),
@@ -90,9 +91,13 @@ def test_ambiguous_order_follows_the_column():
     frame, _ = normalise_dates(eu_column, today=TODAY)
     assert frame["birth_date"].tolist() == ["1990-05-17", "1985-12-25", "1990-04-03"]
 
-    no_evidence = pd.Series(["03/04/1990"])
-    frame, _ = normalise_dates(no_evidence, today=TODAY)
-    assert frame["birth_date"].tolist() == ["1990-04-03"]  # default: day first
+    no_evidence = pd.Series(["03/04/1990", "04/04/1990", "03.04.1990"])
+    frame, issues = normalise_dates(no_evidence, today=TODAY)
+    assert frame["birth_date"].tolist() == ["1990-04-03", "1990-04-04", "1990-04-03"]
+    # Day first by default, flagged; 04/04 and dotted dates are not ambiguous.
+    assert issues.to_dict("records") == [
+        {"row": 0, "field": "birth_date", "reason": "ambiguous_date"}
+    ]
 
 
 def test_dotted_dates_are_day_first_even_in_a_us_column():

@@ -20,6 +20,9 @@ from custmdm.normalise import normalise_emails
         ("o'brien@example.co.uk", "o'brien@example.co.uk"),
         ("иван@почта.рф", "иван@почта.рф"),
         ("user_name-1@sub.domain.org", "user_name-1@sub.domain.org"),
+        ("Иван Петров <Ivan@Mail.ru>", "ivan@mail.ru"),
+        ("ivan@mail.ru (work)", "ivan@mail.ru"),
+        ("iv\u0430n@mail.ru", "ivan@mail.ru"),  # Cyrillic а typed inside a Latin address
     ],
 )
 def test_valid(raw, expected):
@@ -69,10 +72,13 @@ def test_provider_rules(raw, expected):
 
 
 def test_several_addresses_and_junk():
-    raw = pd.Series(["a@x.ru, b@y.ru; a@x.ru", "a@x.ru or bad", "N/A", None], dtype=object)
+    raw = pd.Series(
+        ["a@x.ru, b@y.ru; a@x.ru", "a@x.ru or bad", "N/A", None, "a@x.ru, Бухгалтерия <c@z.ru>"],
+        dtype=object,
+    )
     frame, issues = normalise_emails(raw)
-    assert frame["emails"].tolist() == ["a@x.ru|b@y.ru", "a@x.ru", None, None]
-    assert frame["email"].tolist() == ["a@x.ru", "a@x.ru", None, None]
+    assert frame["emails"].tolist() == ["a@x.ru|b@y.ru", "a@x.ru", None, None, "a@x.ru|c@z.ru"]
+    assert frame["email"].tolist() == ["a@x.ru", "a@x.ru", None, None, "a@x.ru"]
     assert issues.to_dict("records") == [
         {"row": 1, "field": "email", "reason": "invalid_email"},
         {"row": 2, "field": "email", "reason": "junk_value"},

@@ -50,6 +50,8 @@ FULL_NAMES = [
     ("Roman Ivanov", "roman", None, "ivanov"),
     ("Ivanov Roman", "roman", None, "ivanov"),
     ("Olga Smirnova", "olga", None, "smirnova"),
+    ("Ivan\u043ev Ivan", "ivan", None, "ivanov"),  # homoglyph fixed
+    ("\u041fетрoв Пётр", "петр", None, "петров"),
     ("Иван", "иван", None, None),
     ("Сергеевич", None, "сергеевич", None),
 ]

@@ -94,3 +94,18 @@ def test_computed_once_per_distinct_value(monkeypatch):
     monkeypatch.setattr("custmdm.normalise.text.clean_scalar", counting)
     clean_text(pd.Series(["a", "b", "a", None] * 10_000), "x")
     assert sorted(calls) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ivan\u043ev", "Ivanov"),  # Cyrillic о in a Latin word
+        ("\u041fетрoв", "Петров"),  # Latin o in a Cyrillic word
+        ("Иван Ivan", "Иван Ivan"),  # one script per word: untouched
+        ("Щ1", "Щ1"),
+    ],
+)
+def test_fix_mixed_script(raw, expected):
+    from custmdm.normalise.text import fix_mixed_script
+
+    assert fix_mixed_script(raw) == expected

@@ -56,7 +56,7 @@ from custmdm.normalise._common import (
     is_junk,
 )
 from custmdm.normalise.issues import INVALID_NATIONAL_ID, JUNK_VALUE
-from custmdm.normalise.text import fold
+from custmdm.normalise.text import fix_mixed_script, fold
 from custmdm.normalise.translit import translit_key
 
 __all__ = [
@@ -79,7 +79,7 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
     "ул": ("ул", "улица", "ul", "ulitsa", "ulica", "ulitca"),
     "д": ("д", "дом", "dom", "d"),
     "кв": ("кв", "квартира", "apt", "apartment", "flat", "unit", "ste", "suite", "kv"),
-    "корп": ("корп", "корпус", "korp", "korpus"),
+    "корп": ("корп", "корпус", "korp", "korpus", "к"),
     "стр": ("стр", "строение", "stroenie"),
     "пр-т": ("пр-т", "просп", "проспект", "prospekt", "prosp", "pr-t", "пр-кт", "пркт"),
     "пер": ("пер", "переулок", "pereulok", "per"),
@@ -137,7 +137,7 @@ def address_tokens(text: str) -> list[str]:
     >>> address_tokens("12 Main St., Apt 4")
     ['12', 'main', 'street', 'кв', '4']
     """
-    folded = fold(text).replace("№", " ")
+    folded = fix_mixed_script(fold(text)).replace("№", " ")
     for pattern, repl in _CITY_ALIASES:
         folded = pattern.sub(repl, folded)
     return [_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded)]

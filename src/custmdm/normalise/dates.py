@@ -13,8 +13,9 @@ Recognised, per distinct value:
 
 Day or month first? When one of the first two numbers is above 12 the value decides. Otherwise
 the column decides: the order used by the column's unambiguous ``/`` and ``-`` values wins;
-without evidence day first is used (and the Russian ``.`` separator always means day first
-unless the value proves otherwise).
+without evidence (or with a tie) day first is used and the value is flagged
+``ambiguous_date`` (still filled in). The Russian ``.`` separator always means day first unless
+the value proves otherwise, and is never flagged.
 
 Two-digit years pivot so that the date is not in the future (``05.03.47`` → 1947).
 
@@ -38,7 +39,7 @@ from custmdm.normalise._common import (
     clean_scalar,
     factorize_objects,
 )
-from custmdm.normalise.issues import IMPOSSIBLE_DATE, INVALID_DATE, MIN_YEAR
+from custmdm.normalise.issues import AMBIGUOUS_DATE, IMPOSSIBLE_DATE, INVALID_DATE, MIN_YEAR
 from custmdm.normalise.text import fold
 
 __all__ = ["normalise_dates", "parse_date"]
@@ -189,8 +190,19 @@ def _parse(value: Any, date_format: str | None, order: str, today: _dt.date) -> 
     return _parse_words(text, today)
 
 
-def _column_order(uniques: np.ndarray) -> str:
-    """Day or month first, from the unambiguous ``/`` and ``-`` values of a column."""
+def _ambiguous_order(value: Any) -> bool:
+    """A ``/`` or ``-`` separated d/m/y value where both orders give a different valid date."""
+    if not isinstance(value, str):
+        return False
+    m = _DMY_RE.match(value.strip().casefold())
+    if not m or m.group(2) == ".":
+        return False
+    a, b = int(m.group(1)), int(m.group(3))
+    return a != b and 1 <= a <= 12 and 1 <= b <= 12
+
+
+def _column_evidence(uniques: np.ndarray) -> tuple[int, int]:
+    """Counts of unambiguous day-first and month-first ``/`` and ``-`` values of a column."""
     day_first = month_first = 0
     for u in uniques:
         if not isinstance(u, str):
@@ -203,7 +215,17 @@ def _column_order(uniques: np.ndarray) -> str:
             day_first += 1
         elif b > 12 >= a:
             month_first += 1
-    return _MONTH_FIRST if month_first > day_first else _DAY_FIRST
+    return day_first, month_first
+
+
+def _matches_format(value: Any, date_format: str | None) -> bool:
+    if not date_format or not isinstance(value, str):
+        return False
+    try:
+        _dt.datetime.strptime(value.strip(), date_format)
+    except ValueError:
+        return False
+    return True
 
 
 def normalise_dates(
@@ -241,7 +263,9 @@ def normalise_dates(
     """
     ref = today or _dt.date.today()
     codes, uniques = factorize_objects(_as_object_array(raw))
-    order = _column_order(uniques)
+    day_first, month_first = _column_evidence(uniques)
+    order = _MONTH_FIRST if month_first > day_first else _DAY_FIRST
+    undecided = day_first == month_first
     results: list[tuple[tuple[Any, ...], Reasons]] = []
     for u in uniques:
         reasons: Reasons = ()
@@ -253,5 +277,7 @@ def normalise_dates(
         iso, problem = parse_date(u, date_format=date_format, order=order, today=ref)
         if problem is not None:
             reasons = (*reasons, (field, problem))
+        elif undecided and _ambiguous_order(u) and not _matches_format(u, date_format):
+            reasons = (*reasons, (field, AMBIGUOUS_DATE))
         results.append(((iso,), reasons))
     return _assemble(raw.index, codes, results, [field])

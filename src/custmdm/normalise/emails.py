@@ -27,6 +27,7 @@ import pandas as pd
 
 from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar
 from custmdm.normalise.issues import INVALID_EMAIL
+from custmdm.normalise.text import fix_mixed_script
 
 __all__ = ["EMAIL_COLUMNS", "canonical_email", "normalise_emails"]
 
@@ -35,6 +36,8 @@ _FIELD = "email"
 
 _SPLIT_RE = re.compile(r"\s*(?:[,;|\s]|\sor\s|\sили\s)\s*", re.IGNORECASE)
 _MAILTO_RE = re.compile(r"^mailto:", re.IGNORECASE)
+_BRACKETED_RE = re.compile(r"[^,;<>]*<([^<>\s]+@[^<>\s]+)>")
+_COMMENT_RE = re.compile(r"\([^()]*\)")
 _EMAIL_RE = re.compile(
     r"^(?=.{3,254}$)"
     r"(?!\.)(?!.*\.\.)[\w!#$%&'*+/=?^`{|}~.-]{1,64}(?<!\.)"
@@ -58,6 +61,7 @@ def canonical_email(address: str, *, provider_rules: bool = False) -> str | None
     'ivanov@gmail.com'
     """
     text = _MAILTO_RE.sub("", address.strip()).strip().strip("<>\"'()[]").strip().lower()
+    text = fix_mixed_script(text)
     if not _EMAIL_RE.match(text):
         return None
     local, _, domain = text.rpartition("@")
@@ -78,6 +82,8 @@ def _normalise_one(value: Any, provider_rules: bool) -> tuple[tuple[Any, ...], R
     if text is None:
         return (None, None), reasons
     text = _MAILTO_RE.sub("", text)
+    # "Иван Петров <ivan@mail.ru>": the display name goes; so do "(work)" comments.
+    text = _COMMENT_RE.sub(" ", _BRACKETED_RE.sub(r" \1 ", text))
     found: list[str] = []
     invalid = False
     for part in _SPLIT_RE.split(text):

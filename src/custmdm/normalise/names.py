@@ -39,7 +39,7 @@ import pandas as pd
 from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar, is_junk
 from custmdm.normalise.issues import UNPARSED_NAME
 from custmdm.normalise.nicknames import formal_name_keys, given_name_keys
-from custmdm.normalise.text import fold
+from custmdm.normalise.text import fix_mixed_script, fold
 from custmdm.normalise.translit import translit_key
 
 __all__ = ["NAME_COLUMNS", "is_patronymic", "parse_names", "patronymic_strength", "surname_stem"]
@@ -165,7 +165,7 @@ def surname_stem(key: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Folded tokens; ``","`` kept as a marker; initials lose their dot."""
-    folded = fold(text)
+    folded = fix_mixed_script(fold(text))
     out: list[str] = []
     for tok in _TOKEN_RE.findall(folded):
         if tok == ",":

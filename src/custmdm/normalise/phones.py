@@ -30,7 +30,12 @@ __all__ = ["PHONE_COLUMNS", "is_junk_phone_digits", "normalise_phones"]
 PHONE_COLUMNS: tuple[str, ...] = ("phone", "phones")
 _FIELD = "phone"
 
-_SPLIT_RE = re.compile(r"\s*(?:[,;/|\n]|\s(?:or|или|либо)\s)\s*", re.IGNORECASE)
+_SPLIT_RE = re.compile(
+    r"\s*(?:[,;/|\n]|\s(?:or|или|либо|и|and)\s|(?<=\d)(?=\+\d))\s*", re.IGNORECASE
+)
+# The number itself: from the first digit (or a "+" / "(" right before it) to the last digit;
+# labels around it ("тел.", "моб.", "(Иван)") are dropped.
+_NUMBER_SPAN_RE = re.compile(r"(?:\+\s*|\(\s*)?\d(?:.*\d)?", re.DOTALL)
 _DIGITS_RE = re.compile(r"\d")
 _EXTENSION_RE = re.compile(r"(?:доб|ext|extension|вн|x)\.?\s*\d+\s*$", re.IGNORECASE)
 _ASCENDING = "01234567890123456789"
@@ -62,6 +67,8 @@ def is_junk_phone_digits(digits: str) -> bool:
 def _parse_part(part: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
     """Return (E.164, None) or (None, reason) for one candidate number."""
     text = _EXTENSION_RE.sub("", part).strip()
+    if span := _NUMBER_SPAN_RE.search(text):
+        text = span.group(0)
     digits = "".join(_DIGITS_RE.findall(text))
     if not digits:
         return None, INVALID_PHONE

@@ -16,7 +16,7 @@ import pandas as pd
 
 from custmdm.normalise._common import apply_distinct, clean_scalar
 
-__all__ = ["clean_text", "fold", "fold_series"]
+__all__ = ["clean_text", "fix_mixed_script", "fold", "fold_series"]
 
 _WS_RE = re.compile(r"\s+")
 
@@ -60,6 +60,41 @@ _LATIN_TABLE = _build_latin_table()
 # precomposed form) are dropped unless they follow a Cyrillic letter (й is и + breve in NFD).
 _COMBINING_AFTER_LATIN_RE = re.compile(r"(?<=[a-z])[\u0300-\u036f]+")
 _ANY_COMBINING_RE = re.compile(r"[\u0300-\u036f]")
+
+
+_CYR_TO_LAT = dict(zip("аеорсухкіјАВЕКМНОРСТУХІЈ", "aeopcyxkijABEKMHOPCTYXIJ", strict=True))
+_LAT_TO_CYR = dict(zip("aeopcyxkABEKMHOPCTYX", "аеорсухкАВЕКМНОРСТУХ", strict=True))
+_CYR_TO_LAT_TABLE = str.maketrans(_CYR_TO_LAT)
+_LAT_TO_CYR_TABLE = str.maketrans(_LAT_TO_CYR)
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_CYR_LETTER_RE = re.compile(r"[\u0400-\u04ff]")
+_LAT_LETTER_RE = re.compile(r"[a-zA-Z]")
+
+
+def _fix_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    n_cyr = len(_CYR_LETTER_RE.findall(word))
+    n_lat = len(_LAT_LETTER_RE.findall(word))
+    if not n_cyr or not n_lat or n_cyr == n_lat:
+        return word
+    table = _CYR_TO_LAT_TABLE if n_lat > n_cyr else _LAT_TO_CYR_TABLE
+    return word.translate(table)
+
+
+def fix_mixed_script(text: str) -> str:
+    """Replace look-alike letters of the minority script inside mixed-script words.
+
+    ``"Ivanоv"`` typed with a Cyrillic ``о`` becomes all-Latin, ``"Петрoв"`` with a Latin
+    ``o`` all-Cyrillic. Words in one script, and letters without a look-alike, are unchanged.
+
+    Examples
+    --------
+    >>> fix_mixed_script("Ivan\u043ev \u041fетрoв")
+    'Ivanov Петров'
+    """
+    if not (_CYR_LETTER_RE.search(text) and _LAT_LETTER_RE.search(text)):
+        return text
+    return _WORD_RE.sub(_fix_word, text)
 
 
 @lru_cache(maxsize=1 << 16)
