@@ -44,6 +44,12 @@ MATCHES = [
     ("Liz", "Elizabeth"),
     ("Bill", "William"),
     ("Bob", "Rob"),  # both stand for Robert
+    ("Кеша", "Иннокентий"),
+    ("Данила", "Даниил"),
+    ("Настасья", "Анастасия"),
+    ("Марья", "Мария"),
+    ("Гоша", "Георгий"),
+    ("Гоша", "Егор"),
     ("Иван", "Ivan"),  # equal keys always match
     ("ИВАН", "иван"),
 ]
@@ -55,6 +61,7 @@ NON_MATCHES = [
     ("Robin", "Robert"),
     ("Маша", "Даша"),
     ("Bob", "William"),
+    ("Егор", "Георгий"),  # Гоша stands for both; not transitive
 ]
 
 
@@ -113,8 +120,17 @@ def test_shape_mismatch_raises():
 
 
 def test_russian_data_is_big_enough():
+    import csv
+    from importlib import resources
+
     from custmdm.normalise import nicknames as nk
 
-    data = nk._data()
-    russian = {k for k in data.canonicals if any(f in data.formal for f in data.canonicals[k])}
-    assert len(russian) >= 150
+    text = resources.files("custmdm.normalise").joinpath("data/ru_nicknames.csv").read_text("utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert {r["kind"] for r in rows} == {"diminutive", "spelling"}
+    assert {r["gender"] for r in rows} <= {"m", "f"}
+    diminutives = {n for r in rows if r["kind"] == "diminutive" for n in r["names"].split()}
+    assert len(diminutives) >= 150
+    # Every formal name in the file is recognised as a given name.
+    given = nk.given_name_keys()
+    assert all(translit_key(r["formal"]) in given for r in rows)
