@@ -195,6 +195,13 @@ class Comparison(_Model):
         default=False,
         description="A strong identifier: its disagreement m is guarded during EM.",
     )
+    household_shared: bool = Field(
+        default=False,
+        description=(
+            "Members of one household often agree on this field (surname, address, home "
+            "phone) without being one person; the household class models that."
+        ),
+    )
 
     @property
     def n_levels(self) -> int:
@@ -267,6 +274,13 @@ class ResolverConfig(_Model):
         ),
     )
     clustering: ClusterSettings = Field(default_factory=ClusterSettings)
+    household_model: bool = Field(
+        default=True,
+        description=(
+            "Model 'same household, different person' as a class of its own, so that a "
+            "shared surname, address and phone do not add up to a match (docs/stages.md)."
+        ),
+    )
     u_sample_pairs: int = Field(default=1_000_000, ge=1000)
     em_max_iterations: int = Field(default=100, ge=1)
     base_dir: str | None = Field(

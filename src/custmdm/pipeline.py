@@ -112,7 +112,11 @@ def biased_comparisons(rule: BlockingRule, comparisons: list[Comparison]) -> lis
 
 @dataclass
 class Explanation:
-    """Why a pair got its weight: the prior plus one term per comparison."""
+    """Why a pair got its weight: the prior, one term per comparison, and the household term.
+
+    The terms add up to ``match_weight``. The household term (<= 0) is the evidence
+    taken back because a household of different people would agree the same way.
+    """
 
     left: tuple[str, str]
     right: tuple[str, str]
@@ -338,7 +342,9 @@ class Resolver:
                     )
                     for rule, agree in zip(rules, blocker.rule_agreement(left, right), strict=True)
                 ]
-                model = FellegiSunterModel(comparisons, max_iterations=cfg.em_max_iterations)
+                model = FellegiSunterModel(
+                    comparisons, max_iterations=cfg.em_max_iterations, household=cfg.household_model
+                )
                 model.fit(
                     sessions,
                     random_counts,
@@ -347,8 +353,8 @@ class Resolver:
                 )
             else:
                 model = self.model
-            weight = model.match_weight(levels) + self.tf_adjustments(
-                table, comparisons, left, levels
+            weight = model.match_weight(
+                levels, self.tf_adjustments(table, comparisons, left, levels)
             )
             prob = probability(weight)
         with self._stage("cluster"):
@@ -509,6 +515,17 @@ class Resolver:
                     "level": "null" if lv < 0 else labels[lv],
                     "weight": 0.0 if lv < 0 else float(weights[c][lv]),
                     "tf_adjustment": tf[c],
+                }
+            )
+        tf_total = np.array([sum(tf)])
+        household = float(result.model.household_term(levels, tf_total)[0])
+        if result.model.lambda_h_ > 0:
+            terms.append(
+                {
+                    "comparison": "household",
+                    "level": "explained by a household too",
+                    "weight": household,
+                    "tf_adjustment": 0.0,
                 }
             )
         total = result.model.prior_weight + sum(

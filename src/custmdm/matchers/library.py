@@ -53,6 +53,7 @@ def last_name_comparison() -> Comparison:
             InitialLevel(),
         ],
         tf_adjust=True,
+        household_shared=True,
     )
 
 
@@ -88,6 +89,7 @@ def phone_comparison() -> Comparison:
         ],
         tf_adjust=True,
         strong=True,
+        household_shared=True,
     )
 
 
@@ -102,6 +104,7 @@ def email_comparison() -> Comparison:
         ],
         tf_adjust=True,
         strong=True,
+        household_shared=True,
     )
 
 
@@ -120,7 +123,7 @@ def address_comparison(with_postcode: bool) -> Comparison:
     levels: list[Level] = [ExactLevel(), TokenSetLevel(threshold=0.9), TokenSetLevel(threshold=0.7)]
     if with_postcode:
         levels.append(ExactLevel(column="postcode"))
-    return Comparison(name="address", column="address_key", levels=levels)
+    return Comparison(name="address", column="address_key", levels=levels, household_shared=True)
 
 
 def street_comparison() -> Comparison:
@@ -128,6 +131,7 @@ def street_comparison() -> Comparison:
         name="street",
         column="street_key",
         levels=[ExactLevel(), JaroWinklerLevel(threshold=0.9), TokenSetLevel(threshold=0.7)],
+        household_shared=True,
     )
 
 
@@ -141,13 +145,19 @@ def house_number_comparison() -> Comparison:
 
 def postcode_comparison() -> Comparison:
     return Comparison(
-        name="postcode", column="postcode", levels=[ExactLevel(), LevenshteinLevel(max_distance=1)]
+        name="postcode",
+        column="postcode",
+        levels=[ExactLevel(), LevenshteinLevel(max_distance=1)],
+        household_shared=True,
     )
 
 
 def city_comparison() -> Comparison:
     return Comparison(
-        name="city", column="city_key", levels=[ExactLevel(), JaroWinklerLevel(threshold=0.88)]
+        name="city",
+        column="city_key",
+        levels=[ExactLevel(), JaroWinklerLevel(threshold=0.88)],
+        household_shared=True,
     )
 
 

@@ -78,6 +78,16 @@ class TrainingSession:
 
 
 @dataclass
+class _SessionFit:
+    m: list[np.ndarray]
+    h: list[np.ndarray]
+    lam_m: float
+    lam_h: float
+    iterations: int
+    converged: bool
+
+
+@dataclass
 class EMDiagnostics:
     iterations: int = 0
     converged: bool = False
@@ -88,13 +98,21 @@ class EMDiagnostics:
 class FellegiSunterModel:
     """m/u probabilities per comparison level and a prior match rate.
 
-    Learned state ends in ``_``: ``m_``, ``u_``, ``lambda_``.
+    Learned state ends in ``_``: ``m_``, ``u_``, ``lambda_`` (match prior), and with
+    the household class ``h_`` and ``lambda_h_``.
     """
 
     def __init__(
-        self, comparisons: list[Comparison], *, max_iterations: int = 100, tol: float = 1e-7
+        self,
+        comparisons: list[Comparison],
+        *,
+        max_iterations: int = 100,
+        tol: float = 1e-7,
+        household: bool = True,
     ) -> None:
         self.comparisons = comparisons
+        self.shared = [c.household_shared for c in comparisons]
+        self.household = household and any(self.shared)
         self.n_levels = [c.n_levels for c in comparisons]
         self.max_iterations = max_iterations
         self.tol = tol
@@ -102,6 +120,8 @@ class FellegiSunterModel:
         self.u_: list[np.ndarray] | None = None
         self.u_random_: list[np.ndarray] | None = None
         self.lambda_: float | None = None
+        self.h_: list[np.ndarray] | None = None
+        self.lambda_h_: float = 0.0
         self.diagnostics_ = EMDiagnostics()
 
     # -- fitting ---------------------------------------------------------------------------
@@ -122,7 +142,7 @@ class FellegiSunterModel:
         candidates: PatternCounts,
         total_pairs: int,
     ) -> FellegiSunterModel:
-        """Fit u from random pairs, m by EM per blocking rule, and the prior over all pairs.
+        """Fit u from random pairs, m (and h) by EM per blocking rule, and the priors.
 
         * ``u`` comes from ``random_pairs`` (agreement among random pairs, nearly all
           non-matches) and is then fixed.
@@ -130,9 +150,14 @@ class FellegiSunterModel:
           leaving out the comparisons on the rule's own keys (blocking biases them);
           each comparison's ``m`` is the average over the rules that estimated it,
           weighted by the matches each rule found.
-        * The prior (the share of all N·(N−1)/2 record pairs that match) is the fixed
-          point of λ = Σ P(match | pattern) / total_pairs over the candidate pairs,
-          with pairs outside the candidates counted as non-matches.
+        * With the household class, a third class "same household, different person"
+          agrees like a match on the household-shared comparisons (surname, address,
+          phone, email; its ``h`` is learned) and like a stranger on the personal ones
+          (first name, birth date…; its ``h`` is ``u``). A shared surname, address and
+          phone then explain each other instead of adding up to a match.
+        * The priors (the shares of all N·(N−1)/2 record pairs that match, or are one
+          household) are the fixed point of λ = Σ P(class | pattern) / total_pairs over
+          the candidate pairs, with pairs outside the candidates counted as strangers.
 
         Guards: probabilities never reach 0 (pseudo-counts), and the 'else' level of a
         strong identifier keeps a Bayes factor of at most 1/2, so disagreeing on a
@@ -142,96 +167,145 @@ class FellegiSunterModel:
         u = self._level_frequencies(random_pairs, np.ones(len(random_pairs.counts)))
         self.u_random_ = u
         init = self.initial_m()
-        sums = [np.zeros(n) for n in self.n_levels]
-        weights = np.zeros(len(self.n_levels))
+        n_comp = len(self.n_levels)
+        m_sums = [np.zeros(n) for n in self.n_levels]
+        m_weights = np.zeros(n_comp)
+        h_sums = [np.zeros(n) for n in self.n_levels]
+        h_weights = np.zeros(n_comp)
         for session in sessions:
             if session.pairs.total == 0:
                 continue
-            m_s, lam_s, iters, converged = self._em_session(session, init, u)
-            expected = lam_s * session.pairs.total
-            active = [c for c in range(len(self.n_levels)) if c not in session.excluded]
+            res = self._em_session(session, init, u)
+            matches = res.lam_m * session.pairs.total
+            households = res.lam_h * session.pairs.total
+            active = [c for c in range(n_comp) if c not in session.excluded]
             for c in active:
-                sums[c] += m_s[c] * expected
-                weights[c] += expected
+                m_sums[c] += res.m[c] * matches
+                m_weights[c] += matches
+                if self.shared[c]:
+                    h_sums[c] += res.h[c] * households
+                    h_weights[c] += households
             diag.sessions.append(
                 {
                     "rule": session.rule,
                     "pairs": session.pairs.total,
-                    "estimated_matches": round(float(expected), 2),
-                    "iterations": iters,
-                    "converged": converged,
+                    "estimated_matches": round(float(matches), 2),
+                    "estimated_household_pairs": round(float(households), 2),
+                    "iterations": res.iterations,
+                    "converged": res.converged,
                     "estimated": [self.comparisons[c].name for c in active],
                 }
             )
-            diag.iterations += iters
-            if not converged:
+            diag.iterations += res.iterations
+            if not res.converged:
                 diag.warnings.append(f"EM for blocking rule '{session.rule}' did not converge")
-        m = []
+        m: list[np.ndarray] = []
+        h: list[np.ndarray] = []
         for c, comp in enumerate(self.comparisons):
-            if weights[c] > 0:
-                m.append(sums[c] / weights[c])
+            if m_weights[c] > 0:
+                m.append(m_sums[c] / m_weights[c])
             else:
                 diag.warnings.append(
                     f"comparison '{comp.name}': every blocking rule uses its field, so its m "
                     "could not be estimated; default values are used"
                 )
                 m.append(init[c])
+            if self.shared[c] and h_weights[c] > 0:
+                h.append(h_sums[c] / h_weights[c])
+            elif self.shared[c]:
+                h.append(self._initial_h(c, init, u))
+            else:
+                h.append(u[c].copy())
         self._guard(m, u)
         diag.converged = all(s["converged"] for s in diag.sessions) if diag.sessions else False
-        self.m_, self.u_ = m, u
-        self.lambda_ = self._fit_prior(candidates, m, u, total_pairs)
+        self.m_, self.u_, self.h_ = m, u, h
+        self.lambda_, self.lambda_h_ = self._fit_priors(candidates, m, h, u, total_pairs)
+        if not self.household:
+            self.lambda_h_ = 0.0
         self.diagnostics_ = diag
         self._check_collapse()
         return self
 
-    def _em_session(
-        self, session: TrainingSession, init: list[np.ndarray], u: list[np.ndarray]
-    ) -> tuple[list[np.ndarray], float, int, bool]:
+    def _initial_h(self, c: int, init: list[np.ndarray], u: list[np.ndarray]) -> np.ndarray:
+        """Household members agree on shared fields about half as often as matches."""
+        mix = 0.5 * init[c] + 0.5 * u[c]
+        return mix / mix.sum()
+
+    def _em_session(self, session: TrainingSession, init: list[np.ndarray], u: list[np.ndarray]) -> _SessionFit:
         pats = session.pairs.patterns.copy()
         for c in session.excluded:
             pats[:, c] = -1
-        w = session.pairs.counts.astype(float)
+        counts = session.pairs.counts
+        w = counts.astype(float)
         m = [x.copy() for x in init]
-        lam = 0.5
+        h = [self._initial_h(c, init, u) if self.shared[c] else u[c].copy() for c in range(len(u))]
+        lam_m, lam_h = (0.4, 0.2) if self.household else (0.5, 0.0)
         lu = self._log_prob(pats, u)
         prev = -math.inf
         converged = False
         iterations = 0
         for it in range(1, self.max_iterations + 1):
             iterations = it
-            lm = self._log_prob(pats, m)
-            a = np.log(lam) + lm
-            b = np.log1p(-lam) + lu
-            mx = np.maximum(a, b)
-            ll_each = mx + np.log(np.exp(a - mx) + np.exp(b - mx))
-            r = np.exp(a - ll_each)
-            ll = float((w * ll_each).sum())
-            lam = float(np.clip((w * r).sum() / w.sum(), _EPS, 1 - _EPS))
-            m = self._level_frequencies(PatternCounts(pats, session.pairs.counts), r)
+            la = np.log(lam_m) + self._log_prob(pats, m)
+            lc = np.log(max(1.0 - lam_m - lam_h, _EPS)) + lu
+            if self.household:
+                lb = np.log(lam_h) + self._log_prob(pats, h)
+                mx = np.maximum(np.maximum(la, lb), lc)
+                total = mx + np.log(np.exp(la - mx) + np.exp(lb - mx) + np.exp(lc - mx))
+                r_h = np.exp(lb - total)
+            else:
+                mx = np.maximum(la, lc)
+                total = mx + np.log(np.exp(la - mx) + np.exp(lc - mx))
+                r_h = np.zeros_like(la)
+            r_m = np.exp(la - total)
+            ll = float((w * total).sum())
+            lam_m = float(np.clip((w * r_m).sum() / w.sum(), _EPS, 1 - 2 * _EPS))
+            m = self._level_frequencies(PatternCounts(pats, counts), r_m)
             self._guard(m, u)
+            if self.household:
+                lam_h = float(np.clip((w * r_h).sum() / w.sum(), _EPS, 1 - lam_m - _EPS))
+                h_new = self._level_frequencies(PatternCounts(pats, counts), r_h)
+                h = [h_new[c] if self.shared[c] else u[c] for c in range(len(u))]
             if abs(ll - prev) <= self.tol * max(1.0, abs(ll)):
                 converged = True
                 break
             prev = ll
-        return m, lam, iterations, converged
+        return _SessionFit(m, h, lam_m, lam_h, iterations, converged)
 
-    def _fit_prior(
-        self, candidates: PatternCounts, m: list[np.ndarray], u: list[np.ndarray], total_pairs: int
-    ) -> float:
+    def _fit_priors(
+        self,
+        candidates: PatternCounts,
+        m: list[np.ndarray],
+        h: list[np.ndarray],
+        u: list[np.ndarray],
+        total_pairs: int,
+    ) -> tuple[float, float]:
         if candidates.total == 0 or total_pairs <= 0:
-            return _EPS
-        bf = self._log_prob(candidates.patterns, m) - self._log_prob(candidates.patterns, u)
+            return _EPS, 0.0
+        lm = self._log_prob(candidates.patterns, m)
+        lh = self._log_prob(candidates.patterns, h)
+        lu = self._log_prob(candidates.patterns, u)
         w = candidates.counts.astype(float)
-        lam = min(0.5, candidates.total / total_pairs)
-        for _ in range(200):
-            logit = math.log(lam / (1 - lam)) + bf
-            post = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
-            new = float(np.clip((w * post).sum() / total_pairs, 1e-12, 0.5))
-            if abs(new - lam) <= 1e-12 + 1e-9 * lam:
-                lam = new
+        lam_m = min(0.25, candidates.total / total_pairs)
+        lam_h = lam_m if self.household else 0.0
+        for _ in range(500):
+            a = np.log(lam_m) + lm
+            c = np.log(max(1.0 - lam_m - lam_h, _EPS)) + lu
+            if self.household:
+                b = np.log(max(lam_h, 1e-300)) + lh
+                mx = np.maximum(np.maximum(a, b), c)
+                tot = mx + np.log(np.exp(a - mx) + np.exp(b - mx) + np.exp(c - mx))
+                new_h = float(np.clip((w * np.exp(b - tot)).sum() / total_pairs, 1e-12, 0.25))
+            else:
+                mx = np.maximum(a, c)
+                tot = mx + np.log(np.exp(a - mx) + np.exp(c - mx))
+                new_h = 0.0
+            new_m = float(np.clip((w * np.exp(a - tot)).sum() / total_pairs, 1e-12, 0.25))
+            done = abs(new_m - lam_m) <= 1e-12 + 1e-9 * lam_m and abs(new_h - lam_h) <= 1e-12 + 1e-9 * max(lam_h, 1e-12)
+            lam_m, lam_h = new_m, new_h
+            if done:
                 break
-            lam = new
-        return lam
+        return lam_m, lam_h
 
     def _guard(self, m: list[np.ndarray], u: list[np.ndarray]) -> None:
         for c, comp in enumerate(self.comparisons):
@@ -280,25 +354,69 @@ class FellegiSunterModel:
             raise NotFittedError(msg)
         return self.m_, self.u_, self.lambda_
 
+    @property
+    def lambda_u_(self) -> float:
+        """Prior share of pairs that are strangers."""
+        _, _, lam = self._require_fitted()
+        return 1.0 - lam - self.lambda_h_
+
     def level_weights(self) -> list[np.ndarray]:
         """log2(m/u) per comparison and level."""
         m, u, _ = self._require_fitted()
         return [np.log2(mc / uc) for mc, uc in zip(m, u, strict=True)]
 
+    def household_level_weights(self) -> list[np.ndarray]:
+        """log2(h/u) per comparison and level (zero for personal comparisons)."""
+        _, u, _ = self._require_fitted()
+        h = self.h_ if self.h_ is not None else u
+        return [np.log2(hc / uc) for hc, uc in zip(h, u, strict=True)]
+
     @property
     def prior_weight(self) -> float:
+        """log2 of the prior odds of a match against strangers."""
         _, _, lam = self._require_fitted()
-        return math.log2(lam / (1 - lam))
+        return math.log2(lam / self.lambda_u_)
 
-    def match_weight(self, levels: np.ndarray) -> np.ndarray:
-        """Match weight per pair from its levels (without term-frequency adjustment)."""
-        weights = self.level_weights()
-        total = np.full(levels.shape[0], self.prior_weight)
+    @property
+    def household_prior_weight(self) -> float:
+        if self.lambda_h_ <= 0:
+            return -math.inf
+        return math.log2(self.lambda_h_ / self.lambda_u_)
+
+    def _sum_levels(self, weights: list[np.ndarray], levels: np.ndarray, start: float) -> np.ndarray:
+        total = np.full(levels.shape[0], start)
         for c, lw in enumerate(weights):
             col = levels[:, c]
             mask = col >= 0
             total[mask] += lw[col[mask]]
         return total
+
+    def match_vs_stranger_weight(self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None) -> np.ndarray:
+        """log2 odds of match against stranger: prior + Σ log2(m/u) + term frequencies."""
+        total = self._sum_levels(self.level_weights(), levels, self.prior_weight)
+        return total if tf_adjustment is None else total + tf_adjustment
+
+    def household_term(self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None) -> np.ndarray:
+        """Bits taken off a pair's weight because a household explains its agreement too.
+
+        ``-log2(1 + odds(household : stranger))``; zero without the household class.
+        """
+        if self.lambda_h_ <= 0:
+            return np.zeros(levels.shape[0])
+        hu = self._sum_levels(self.household_level_weights(), levels, self.household_prior_weight)
+        if tf_adjustment is not None:
+            hu = hu + tf_adjustment
+        return -np.logaddexp2(0.0, hu)
+
+    def match_weight(self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None) -> np.ndarray:
+        """log2 odds of a match against everything else, per pair.
+
+        ``tf_adjustment`` (bits per pair, see :mod:`custmdm.scoring.term_frequency`)
+        rescales the strangers' likelihood of an exact agreement on a common value.
+        """
+        return self.match_vs_stranger_weight(levels, tf_adjustment) + self.household_term(
+            levels, tf_adjustment
+        )
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -307,6 +425,7 @@ class FellegiSunterModel:
         return {
             "format": MODEL_FORMAT,
             "prior_match_probability": lam,
+            "prior_household_probability": self.lambda_h_,
             "comparisons": [
                 {
                     "comparison": comp.model_dump(mode="json"),
@@ -315,6 +434,7 @@ class FellegiSunterModel:
                             "label": label,
                             "m": float(m[c][k]),
                             "u": float(u[c][k]),
+                            "h": float((self.h_ or u)[c][k]),
                             "weight": float(math.log2(m[c][k] / u[c][k])),
                         }
                         for k, label in enumerate(comp.level_labels())
@@ -340,6 +460,11 @@ class FellegiSunterModel:
         model.m_ = [np.array([lv["m"] for lv in c["levels"]]) for c in data["comparisons"]]
         model.u_ = [np.array([lv["u"] for lv in c["levels"]]) for c in data["comparisons"]]
         model.lambda_ = float(data["prior_match_probability"])
+        model.lambda_h_ = float(data.get("prior_household_probability", 0.0))
+        model.household = model.lambda_h_ > 0
+        model.h_ = [
+            np.array([lv.get("h", lv["u"]) for lv in c["levels"]]) for c in data["comparisons"]
+        ]
         for comp, mm in zip(comps, model.m_, strict=True):
             if mm.size != comp.n_levels:
                 msg = f"model file: comparison '{comp.name}' has {mm.size} levels, expected {comp.n_levels}"

@@ -994,8 +994,8 @@ class Store:
                 levels[part] = evaluator.levels(left[part], right[part])
         report.pairs_compared = int(todo.size)
         report.pairs_reused = int(reuse.sum())
-        weight = model.match_weight(levels) + Resolver.tf_adjustments(
-            table, comparisons, left, levels
+        weight = model.match_weight(
+            levels, Resolver.tf_adjustments(table, comparisons, left, levels)
         )
         prob = probability(weight)
         edge = prob >= cfg.threshold
