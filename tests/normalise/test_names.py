@@ -180,3 +180,11 @@ def test_patronymic_strength(token, strength):
     from custmdm.normalise.names import patronymic_strength
 
     assert patronymic_strength(token) == strength
+
+
+@pytest.mark.parametrize("raw", ["Клиент", "ПОКУПАТЕЛЬ", "Guest", "Anonymous", "б/о", "John Doe"])
+def test_name_placeholders_are_junk(raw):
+    frame, issues = parse_names(pd.Series([raw]), None, pd.Series([raw]), None)
+    assert all(v is None for v in frame.iloc[0])
+    assert issues["reason"].tolist() == ["junk_value", "junk_value"]
+    assert issues["field"].tolist() == ["full_name", "middle_name"]

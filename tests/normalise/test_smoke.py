@@ -104,3 +104,33 @@ def test_public_api_is_exact():
         "translit_key",
         "translit_key_series",
     }
+
+
+ALL = [
+    lambda s: nz.clean_text(s, "x"),
+    nz.normalise_phones,
+    nz.normalise_emails,
+    nz.normalise_dates,
+    lambda s: nz.parse_names(s),
+    lambda s: nz.normalise_address(s),
+    nz.normalise_national_id,
+]
+ODD_SERIES = [
+    pd.Series([], dtype=object),
+    pd.Series(["Иван", None, pd.NA], dtype="string"),
+    pd.Series(["8 916 123 45 67", None], dtype="category"),
+    pd.Series([1.0, np.nan]),
+    pd.Series(["a", "b"], index=pd.MultiIndex.from_tuples([(1, "x"), (2, "y")])),
+    pd.Series([["unhashable"], {"a": 1}], dtype=object),
+]
+
+
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize(
+    "series", ODD_SERIES, ids=["empty", "string", "category", "float", "multiindex", "unhashable"]
+)
+def test_odd_dtypes_and_indexes(func, series):
+    frame, issues = func(series)
+    assert frame.index.equals(series.index)
+    assert all(v is None or isinstance(v, str) for v in frame.to_numpy().ravel())
+    assert list(issues.columns) == ["row", "field", "reason"]

@@ -37,12 +37,19 @@ from typing import Any
 import pandas as pd
 
 from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar, is_junk
-from custmdm.normalise.issues import UNPARSED_NAME
+from custmdm.normalise.issues import JUNK_VALUE, UNPARSED_NAME
 from custmdm.normalise.nicknames import formal_name_keys, given_name_keys
 from custmdm.normalise.text import fix_mixed_script, fold
 from custmdm.normalise.translit import translit_key
 
-__all__ = ["NAME_COLUMNS", "is_patronymic", "parse_names", "patronymic_strength", "surname_stem"]
+__all__ = [
+    "NAME_COLUMNS",
+    "NAME_PLACEHOLDERS",
+    "is_patronymic",
+    "parse_names",
+    "patronymic_strength",
+    "surname_stem",
+]
 
 NAME_COLUMNS: tuple[str, ...] = (
     "first_name",
@@ -55,6 +62,17 @@ NAME_COLUMNS: tuple[str, ...] = (
     "last_stem",
     "full_key",
 )
+
+#: Values that stand in for a name in point-of-sale and call-centre systems: treated as missing
+#: and flagged ``junk_value`` (compared after folding).
+NAME_PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "клиент", "покупатель", "гость", "аноним", "анонимно", "без имени", "без фамилии",
+        "без отчества", "б/о", "фамилия", "имя", "отчество", "фио", "тест тестович", "тестов",
+        "customer", "client", "guest", "anonymous", "anon", "noname", "no name", "name",
+        "first name", "last name", "firstname", "lastname", "nobody", "john doe", "jane doe",
+    }
+)  # fmt: skip
 
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?|,")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
@@ -292,6 +310,9 @@ def _parse_one(full: Any, first: Any, middle: Any, last: Any) -> tuple[tuple[Any
     ):
         text, rs = clean_scalar(raw, field) if raw is not None else (None, ())
         reasons.extend(rs)
+        if text is not None and fold(text).strip(" .") in NAME_PLACEHOLDERS:
+            reasons.append((field, JUNK_VALUE))
+            text = None
         cleaned[field] = text
 
     f_name: str | None = None
