@@ -188,3 +188,22 @@ def test_name_placeholders_are_junk(raw):
     assert all(v is None for v in frame.iloc[0])
     assert issues["reason"].tolist() == ["junk_value", "junk_value"]
     assert issues["field"].tolist() == ["full_name", "middle_name"]
+
+
+def test_column_habit_breaks_ties_between_two_given_names():
+    """In a surname-first column, "Thomas Andrew" is Andrew Thomas; in a given-first one not."""
+    surname_first = ["Henderson Steven", "ROBINSON LISA", "Jackson Linda", "Ortiz Gregory"] * 3
+    frame, _ = parse_names(
+        pd.Series([*[f"{n}{i}" for i, n in enumerate(surname_first)], "Thomas Andrew"])
+    )
+    assert frame.iloc[-1][["first_name", "last_name"]].tolist() == ["andrew", "thomas"]
+
+    given_first = ["Steven Henderson", "Lisa Robinson", "Linda Jackson", "Gregory Ortiz"] * 3
+    frame, _ = parse_names(pd.Series([*given_first, "Thomas Andrew"]))
+    assert frame.iloc[-1][["first_name", "last_name"]].tolist() == ["thomas", "andrew"]
+
+
+def test_two_given_names_are_not_first_and_middle():
+    frame, _ = parse_names(pd.Series(["Douglas Susan", "Кристина Петрова", "Петрова Кристина"]))
+    assert frame["middle_name"].tolist() == [None, None, None]
+    assert frame["last_name"].tolist()[1:] == ["петрова", "петрова"]

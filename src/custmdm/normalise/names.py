@@ -36,7 +36,13 @@ from typing import Any
 
 import pandas as pd
 
-from custmdm.normalise._common import Reasons, apply_distinct_multi, clean_scalar, is_junk
+from custmdm.normalise._common import (
+    Reasons,
+    apply_distinct_multi,
+    clean_scalar,
+    factorize_objects,
+    is_junk,
+)
 from custmdm.normalise.issues import JUNK_VALUE, UNPARSED_NAME
 from custmdm.normalise.nicknames import formal_name_keys, given_name_keys
 from custmdm.normalise.text import fix_mixed_script, fold
@@ -220,12 +226,23 @@ def _role_score(token: str, role: str) -> float:
         return 2.0 * given + 0.75 * initial - _F_PATR[strength] - 1.0 * (surname and not given)
     if role == "M":
         return _M_PATR[strength] + 0.75 * initial + 0.25 * given - 1.0 * (surname and not given)
-    # role == "L"
-    return 1.5 * surname + _L_PATR[strength] - 1.5 * (given and not surname) - 1.0 * initial
+    # role == "L": a surname ending counts less on a known given name (Кристина, Марина).
+    surname_score = (0.5 if given else 1.5) * surname
+    return surname_score + _L_PATR[strength] - 1.5 * (given and not surname) - 1.0 * initial
 
 
-def _assign(tokens: list[str], cyrillic: bool) -> tuple[dict[str, list[str]], bool]:
+def _assign(
+    tokens: list[str], cyrillic: bool, surname_first_bias: float = 0.0
+) -> tuple[dict[str, list[str]], bool]:
     """Assign roles to tokens; returns parts and whether the result is confident."""
+    parts, confident, _, _ = _assign_scored(tokens, cyrillic, surname_first_bias)
+    return parts, confident
+
+
+def _assign_scored(
+    tokens: list[str], cyrillic: bool, surname_first_bias: float = 0.0
+) -> tuple[dict[str, list[str]], bool, str, float]:
+    """:func:`_assign` plus the winning order (``"lfm"``, ``"fml"``, ``""``) and its margin."""
     comma = "," in tokens
     if comma:
         i = tokens.index(",")
@@ -233,50 +250,54 @@ def _assign(tokens: list[str], cyrillic: bool) -> tuple[dict[str, list[str]], bo
         after = [t for t in tokens[i + 1 :] if t != ","]
         if before and after:
             first, *middle = after
-            return {"L": before, "F": [first], "M": middle}, True
+            return {"L": before, "F": [first], "M": middle}, True, "lfm", 9.0
         tokens = before or after
     tokens = [t for t in tokens if t != ","]
     n = len(tokens)
     if n == 0:
-        return {"L": [], "F": [], "M": []}, True
+        return {"L": [], "F": [], "M": []}, True, "", 0.0
     if n == 2 and len(tokens[1]) == 1 and len(tokens[0]) > 1 and not is_patronymic(tokens[0]):
         # "Иван С." / "Ваня И.": a given name with the surname's initial.
         if _is_given(tokens[0]) or not _is_surname_like(tokens[0]):
-            return {"L": [tokens[1]], "F": [tokens[0]], "M": []}, True
-        return {"L": [tokens[0]], "F": [tokens[1]], "M": []}, True
+            return {"L": [tokens[1]], "F": [tokens[0]], "M": []}, True, "", 0.0
+        return {"L": [tokens[0]], "F": [tokens[1]], "M": []}, True, "", 0.0
     if n == 1:
         tok = tokens[0]
         if patronymic_strength(tok) == 2:
-            return {"L": [], "F": [], "M": [tok]}, True
+            return {"L": [], "F": [], "M": [tok]}, True, "", 0.0
         if len(tok) > 1 and _is_given(tok) and not _is_surname_like(tok):
-            return {"L": [], "F": [tok], "M": []}, True
-        return {"L": [tok], "F": [], "M": []}, _is_surname_like(tok)
-    candidates: list[tuple[float, dict[str, list[str]]]] = []
+            return {"L": [], "F": [tok], "M": []}, True, "", 0.0
+        return {"L": [tok], "F": [], "M": []}, _is_surname_like(tok), "", 0.0
+    candidates: list[tuple[float, str, dict[str, list[str]]]] = []
     # Surname first: L F M...
     lfm = {"L": [tokens[0]], "F": [tokens[1]], "M": tokens[2:]}
     # Given first: F M... L
     fml = {"F": [tokens[0]], "M": tokens[1:-1], "L": [tokens[-1]]}
-    candidates.append((0.3 if cyrillic else 0.0, lfm))
-    candidates.append((0.0 if cyrillic else 0.3, fml))
-    if n == 2:
-        candidates.append((-0.1, {"F": [tokens[0]], "M": [tokens[1]], "L": []}))
+    bias = surname_first_bias
+    candidates.append(((0.3 if cyrillic else 0.0) + bias, "lfm", lfm))
+    candidates.append(((0.0 if cyrillic else 0.3) - bias, "fml", fml))
+    if n == 2 and patronymic_strength(tokens[1]) > 0:
+        # Given name and patronymic without a surname ("Константин Артёмович").
+        candidates.append((-0.1, "", {"F": [tokens[0]], "M": [tokens[1]], "L": []}))
     if n >= 4:
         # Double given name or compound surname: F F M L is rare; L L F M (two-word surname).
-        candidates.append((-0.2, {"L": tokens[:2], "F": [tokens[2]], "M": tokens[3:]}))
-    scored: list[tuple[float, int, dict[str, list[str]]]] = []
-    for order, (prior, parts) in enumerate(candidates):
+        candidates.append(
+            (-0.2 + bias, "lfm", {"L": tokens[:2], "F": [tokens[2]], "M": tokens[3:]})
+        )
+    scored: list[tuple[float, int, str, dict[str, list[str]]]] = []
+    for order, (prior, kind, parts) in enumerate(candidates):
         score = prior
         for role, toks in parts.items():
             for tok in toks:
                 score += _role_score(tok, role)
-        scored.append((score, -order, parts))
+        scored.append((score, -order, kind, parts))
     scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
     best = scored[0]
     margin = best[0] - scored[1][0]
     evidence = any(
         len(t) == 1 or is_patronymic(t) or _is_given(t) or _is_surname_like(t) for t in tokens
     )
-    return best[2], evidence and margin > 0.2
+    return best[3], evidence and margin > 0.2, best[2], margin
 
 
 def _join(tokens: list[str]) -> str | None:
@@ -299,7 +320,9 @@ def _plain(text: str) -> str | None:
     return _join([t for t in _tokens(text) if t != ","])
 
 
-def _parse_one(full: Any, first: Any, middle: Any, last: Any) -> tuple[tuple[Any, ...], Reasons]:
+def _parse_one(
+    full: Any, first: Any, middle: Any, last: Any, bias: dict[bool, float] | None = None
+) -> tuple[tuple[Any, ...], Reasons]:
     reasons: list[tuple[str, str]] = []
     cleaned: dict[str, str | None] = {}
     for field, raw in (
@@ -353,7 +376,8 @@ def _parse_one(full: Any, first: Any, middle: Any, last: Any) -> tuple[tuple[Any
         folded = fold(cleaned["full_name"])
         toks = _tokens(cleaned["full_name"])
         if toks:
-            parts, confident = _assign(toks, bool(_CYRILLIC_RE.search(folded)))
+            cyrillic = bool(_CYRILLIC_RE.search(folded))
+            parts, confident = _assign(toks, cyrillic, (bias or {}).get(cyrillic, 0.0))
             f_name = f_name or _join(parts["F"])
             m_name = m_name or _join(parts["M"])
             l_name = l_name or _join(parts["L"])
@@ -411,6 +435,51 @@ def parse_names(
     >>> frame["full_key"].tolist()
     ['ivan ivanov sergevich', 'ivan ivanov s']
     """
+    bias = _column_order_bias(full_name) if full_name is not None else {}
     return apply_distinct_multi(
-        [full_name, first_name, middle_name, last_name], _parse_one, NAME_COLUMNS
+        [full_name, first_name, middle_name, last_name],
+        lambda full, first, middle, last: _parse_one(full, first, middle, last, bias),
+        NAME_COLUMNS,
     )
+
+
+#: How many distinct full names are read to learn a column's name order.
+_ORDER_SAMPLE = 20_000
+#: Share of confident rows in one order that makes it the column's habit.
+_ORDER_SHARE = 0.75
+_ORDER_MIN_ROWS = 10
+_ORDER_BIAS = 1.0
+
+
+def _column_order_bias(full_name: pd.Series) -> dict[bool, float]:
+    """Learn each script's habitual name order in a column from its unambiguous names.
+
+    Departments write names one way ("ИВАНОВ ИВАН" in billing, "Ivan Ivanov" in the web
+    shop). Names whose order is clear (patronymic, known given name, surname ending) vote; when
+    at least three quarters of them, per script, agree, that order breaks ties for the rest
+    ("Thomas Andrew" in a surname-first column). Returns a bias per script (``True`` =
+    Cyrillic): positive for surname first, negative for given first.
+    """
+    _, uniques = factorize_objects(full_name.to_numpy(dtype=object))
+    values = uniques[:_ORDER_SAMPLE]
+    votes: dict[bool, list[int]] = {True: [0, 0], False: [0, 0]}
+    for value in values:
+        text, _ = clean_scalar(value, "full_name")
+        if text is None:
+            continue
+        toks = _tokens(text)
+        if "," in toks or not 2 <= len(toks) <= 4:
+            continue
+        cyrillic = bool(_CYRILLIC_RE.search(fold(text)))
+        _, confident, kind, margin = _assign_scored(toks, cyrillic)
+        if confident and kind and margin >= 1.0:
+            votes[cyrillic][0 if kind == "lfm" else 1] += 1
+    bias: dict[bool, float] = {}
+    for script, (lfm, fml) in votes.items():
+        total = lfm + fml
+        if total >= _ORDER_MIN_ROWS:
+            if lfm / total >= _ORDER_SHARE:
+                bias[script] = _ORDER_BIAS
+            elif fml / total >= _ORDER_SHARE:
+                bias[script] = -_ORDER_BIAS
+    return bias

@@ -4,7 +4,9 @@ Data
 ----
 * Russian: ``normalise/data/ru_nicknames.csv`` (``formal,gender,kind,names``); ``kind`` is
   ``diminutive`` (Саша for Александр) or ``spelling`` (Наталия for Наталья).
-* English: the ``nicknames`` package (Bob → Robert, Liz → Elizabeth ...).
+* English: the ``nicknames`` package (Bob → Robert, Liz → Elizabeth ...), plus
+  ``normalise/data/en_nicknames_extra.csv`` (``formal,names``) for common pairs it lacks
+  (Barb → Barbara, Liv → Olivia).
 
 Everything is keyed by :func:`~custmdm.normalise.translit.translit_key`, so Latin
 transliterations of Russian diminutives (Sasha, Vanya, Zhenya) work as well. Data is loaded
@@ -82,11 +84,21 @@ def _load_english(data: _NicknameData) -> None:
             data.add(nick, canonical)
 
 
+def _load_english_extra(data: _NicknameData) -> None:
+    text = resources.files("custmdm.normalise").joinpath("data/en_nicknames_extra.csv")
+    for row in csv.DictReader(text.read_text(encoding="utf-8").splitlines()):
+        data.formal.add(translit_key(row["formal"]))
+        data.given.add(translit_key(row["formal"]))
+        for name in row["names"].split():
+            data.add(name, row["formal"])
+
+
 @cache
 def _data() -> _NicknameData:
     data = _NicknameData()
     _load_russian(data)
     _load_english(data)
+    _load_english_extra(data)
     from custmdm.normalise._given_names import COMMON_SURNAMES_NOT_GIVEN, EXTRA_GIVEN_NAMES
 
     data.given.difference_update(translit_key(n) for n in COMMON_SURNAMES_NOT_GIVEN)
