@@ -113,7 +113,7 @@ def canonical_given_names(name: str) -> frozenset[str]:
     Examples
     --------
     >>> sorted(canonical_given_names("Саша"))
-    ['alexandr', 'alexandra', 'sasha']
+    ['alexander', 'alexandr', 'alexandra', 'sasha']
     >>> "ivan" in canonical_given_names("Vanya")
     True
     """
