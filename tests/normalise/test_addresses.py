@@ -53,8 +53,10 @@ def test_one_line_addresses(raw, address, postcode):
             "СПб, Невский пр-кт, 28",
         ],
         ["350 Fifth Avenue, New York, NY 10118", "350 Fifth Ave, New York NY"],
+        ["г. Химки, ул. Молодёжная, д. 7, кв. 109", "Химки, Молодежная, 7, кв 109"],
+        ["1450 College Avenue, Apt 39, Dallas, TX 75201", "1450 College Ave Apt 39 Dallas"],
     ],
-    ids=["moscow", "spb", "nyc"],
+    ids=["moscow", "spb", "nyc", "street-type-dropped", "us-state"],
 )
 def test_address_key_meets_across_scripts_and_orders(group):
     frame, _ = normalise_address(pd.Series(group))
@@ -117,3 +119,32 @@ def test_national_id(raw, expected, reason):
     frame, issues = normalise_national_id(pd.Series([raw], dtype=object))
     assert frame.loc[0, "national_id"] == expected
     assert issues["reason"].tolist() == ([reason] if reason else [])
+
+
+def test_building_key_ignores_the_flat():
+    frame, _ = normalise_address(
+        pd.Series(
+            ["г Химки, ул Молодежная, д 7, кв 109", "г Химки, Молодежная ул, д 7", None],
+            dtype=object,
+        ),
+        None,
+        pd.Series([None, None, "Химки"], dtype=object),
+        pd.Series([None, None, "Молодежная"], dtype=object),
+        pd.Series([None, None, "7"], dtype=object),
+    )
+    assert frame["building_key"].nunique() == 1
+    assert frame.loc[0, "address_key"] != frame.loc[1, "address_key"]
+    assert frame.loc[1, "address_key"] == frame.loc[2, "address_key"]
+
+
+def test_latin_components_compose_without_russian_markers():
+    frame, _ = normalise_address(
+        None,
+        pd.Series(["89101"]),
+        pd.Series(["Las Vegas"]),
+        pd.Series(["Jefferson Pl"]),
+        pd.Series(["7437"]),
+    )
+    assert frame.loc[0, "address"] == "las vegas jefferson place 7437"
+    one_line, _ = normalise_address(pd.Series(["7437 Jefferson Pl, Las Vegas, NV 89101"]))
+    assert one_line.loc[0, "address_key"] == frame.loc[0, "address_key"]

@@ -35,10 +35,14 @@ postcode is removed from ``address`` so that records with and without it compare
 
 ``address_key`` is the set of translit keys of the address tokens, sorted and space-joined, so
 Cyrillic and Latin versions of one address meet regardless of token order. Pure markers (``г``,
-``д``, ``обл``, ``р-н``) and country names are left out of the key; unit markers are glued to
+``д``, ``обл``, ``р-н``), street types (``ул``, ``пр-т``, ``street``: departments drop or move
+them), country names and, in Latin addresses, US state codes are left out of the key; unit markers are glued to
 their number (``кв 12`` → ``kv12``, ``корп 2`` → ``korp2``) so sorting cannot swap a flat number
 with a house number. A few city exonyms are unified first (Moscow → москва, Saint Petersburg /
 СПб → санкт-петербург).
+
+``building_key`` is ``address_key`` without the flat (``кв``/apt): one building, for finding a
+household or a record whose source does not keep flat numbers.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "street",
     "house_number",
     "address_key",
+    "building_key",
 )
 
 _CANONICAL: dict[str, tuple[str, ...]] = {
@@ -86,7 +91,7 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
     "ш": ("ш", "шоссе", "shosse"),
     "наб": ("наб", "набережная", "nab", "naberezhnaya", "naberezhnaia"),
     "б-р": ("б-р", "бул", "бульвар", "bulvar", "blvr"),
-    "пл": ("пл", "площадь", "ploshchad", "pl"),
+    "пл": ("пл", "площадь", "ploshchad"),
     "г": ("г", "город", "gorod", "g"),
     "обл": ("обл", "область", "oblast", "obl"),
     "р-н": ("р-н", "район", "raion", "rayon"),
@@ -97,19 +102,90 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
     "boulevard": ("blvd", "boulevard"),
     "drive": ("dr", "drive"),
     "lane": ("ln", "lane"),
+    "place": ("pl", "place"),
+    "court": ("ct", "court"),
+    "terrace": ("ter", "terrace"),
+    "parkway": ("pkwy", "parkway"),
+    "highway": ("hwy", "highway"),
+    "circle": ("cir", "circle"),
+    "square": ("sq", "square"),
 }
 _ABBREVIATIONS: dict[str, str] = {v: k for k, vs in _CANONICAL.items() for v in vs}
 # Words that only say "this is a city"/"a house" and are dropped from city and house values.
 _CITY_WORDS = frozenset({"г", "город", "gorod", "city"})
 _HOUSE_WORDS = frozenset({"д", "дом", "house", "no", "n", "№"})
 
-# Markers that only say what the next token is, and country names: left out of the key, so that
-# "г Москва, ул Ленина, д 5" and "Москва, Ленина ул, 5" meet.
-_KEY_DROP = frozenset(
-    {"г", "д", "обл", "р-н", "россия", "рф", "russia", "usa", "us", "united", "states"}
+# Markers that only say what the next token is, street types, and country names: left out of the
+# key, so that "г Москва, ул Ленина, д 5" and "Москва, Ленина, 5" meet. Street types go because
+# departments drop or move them ("Невский пр-т" / "Невский"); two streets of one town that differ
+# only by type rarely share a house number.
+_STREET_TYPES = frozenset(
+    {"ул", "пр-т", "пер", "ш", "наб", "б-р", "пл", "мкр", "проезд", "туп", "аллея"}
+    | {"street", "avenue", "road", "boulevard", "drive", "lane", "place", "court", "terrace"}
+    | {"parkway", "highway", "circle", "square", "way"}
+)
+_KEY_DROP = (
+    frozenset({"г", "д", "обл", "р-н", "россия", "рф", "russia", "usa", "us", "united", "states"})
+    | _STREET_TYPES
+)
+# US state codes, dropped from the key of Latin-script addresses ("Dallas TX" / "Dallas").
+_US_STATES = frozenset(
+    [
+        "al",
+        "ak",
+        "az",
+        "ar",
+        "ca",
+        "co",
+        "ct",
+        "de",
+        "fl",
+        "ga",
+        "hi",
+        "id",
+        "il",
+        "in",
+        "ia",
+        "ks",
+        "ky",
+        "la",
+        "me",
+        "md",
+        "ma",
+        "mi",
+        "mn",
+        "ms",
+        "mo",
+        "mt",
+        "ne",
+        "nv",
+        "nh",
+        "nj",
+        "nm",
+        "ny",
+        "nc",
+        "nd",
+        "oh",
+        "ok",
+        "or",
+        "pa",
+        "ri",
+        "sc",
+        "sd",
+        "tn",
+        "tx",
+        "ut",
+        "vt",
+        "va",
+        "wa",
+        "wv",
+        "wi",
+        "wy",
+        "dc",
+    ]
 )
 # Unit markers glued to their number in the key ("кв 12" → "kv12") so that sorting the tokens
-# cannot swap a flat number with a house number.
+# cannot swap a flat number with a house number. "кв" is the flat: ``building_key`` leaves it out.
 _KEY_GLUE = frozenset({"кв", "корп", "стр"})
 # Exonyms and abbreviations of big cities, rewritten before tokenising.
 _CITY_ALIASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -121,6 +197,7 @@ _CITY_ALIASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bnizhny novgorod\b|\bн\.\s?новгород\b", "нижний новгород"),
     )
 )
+_CYRILLIC_RE = re.compile(r"[а-я]")
 _TOKEN_RE = re.compile(r"[\w]+(?:[-/][\w]+)*")
 _RU_POSTCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _US_ZIP_RE = re.compile(r"(?<![\d-])(\d{5}(?:-\d{4})?)\s*(?:,?\s*(?:usa|us|united states))?\s*$")
@@ -143,19 +220,24 @@ def address_tokens(text: str) -> list[str]:
     return [_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded)]
 
 
-def _key(tokens: list[str]) -> str | None:
+def _keys(tokens: list[str]) -> tuple[str | None, str | None]:
+    """``(address_key, building_key)`` of canonical address tokens."""
+    latin = not any(_CYRILLIC_RE.search(t) for t in tokens if t not in _ABBREVIATIONS)
     parts: list[str] = []
     glue = ""
     for token in tokens:
-        if token in _KEY_DROP:
+        if token in _KEY_DROP or (latin and token in _US_STATES):
             continue
         if token in _KEY_GLUE:
             glue = token
             continue
         parts.append(glue + token)
         glue = ""
-    keys = sorted({k.replace(" ", "") for k in (translit_key(t) for t in parts) if k})
-    return " ".join(keys) or None
+    keys = {k.replace(" ", "") for k in (translit_key(t) for t in parts) if k}
+    flat_keys = {translit_key(t).replace(" ", "") for t in parts if t.startswith("кв")}
+    address_key = " ".join(sorted(keys)) or None
+    building_key = " ".join(sorted(keys - flat_keys)) or None
+    return address_key, building_key
 
 
 def _house(tokens: list[str]) -> str | None:
@@ -226,13 +308,15 @@ def _address_one(
     if a_text:
         tokens = address_tokens(a_text)
     else:
+        # Composed from the parts; the Russian markers only where the parts are Cyrillic.
+        cyrillic = any(_CYRILLIC_RE.search(v) for v in (city_out, street_out) if v)
         tokens = []
         if city_out:
-            tokens += ["г", *city_out.split()]
+            tokens += ["г", *city_out.split()] if cyrillic else city_out.split()
         if street_out:
             tokens += street_out.split()
         if house_out:
-            tokens += ["д", *house_out.split()]
+            tokens += ["д", *house_out.split()] if cyrillic else house_out.split()
     address_out = " ".join(tokens) or None
     # Outputs are fed back through cleaning by callers; one that reads as a placeholder ("n/a"
     # after folding "NÀ") is no address.
@@ -242,7 +326,7 @@ def _address_one(
     )
     if address_out is None:
         tokens = []
-    values = (address_out, postcode_out, city_out, street_out, house_out, _key(tokens))
+    values = (address_out, postcode_out, city_out, street_out, house_out, *_keys(tokens))
     return values, tuple(dict.fromkeys(reasons))
 
 
@@ -264,7 +348,8 @@ def normalise_address(
     -------
     frame : pandas.DataFrame
         ``address`` (normalised one-line token string; built from the parts when there is no
-        one-line address), ``postcode``, ``city``, ``street``, ``house_number``, ``address_key``.
+        one-line address), ``postcode``, ``city``, ``street``, ``house_number``,
+        ``address_key`` and ``building_key`` (the key without the flat).
     issues : pandas.DataFrame
         ``row``, ``field``, ``reason``.
 
