@@ -20,7 +20,8 @@ the value proves otherwise, and is never flagged.
 Two-digit years pivot so that the date is not in the future (``05.03.47`` → 1947).
 
 Impossible dates (31.02.1990, month 13, year before 1900, after today) become ``None`` with
-``impossible_date``; unrecognisable text gives ``invalid_date``.
+``impossible_date``; unrecognisable text gives ``invalid_date``; the placeholder ``01.01.1900``
+that systems store for "unknown" becomes ``None`` with ``junk_value``.
 """
 
 from __future__ import annotations
@@ -39,10 +40,16 @@ from custmdm.normalise._common import (
     clean_scalar,
     factorize_objects,
 )
-from custmdm.normalise.issues import AMBIGUOUS_DATE, IMPOSSIBLE_DATE, INVALID_DATE, MIN_YEAR
+from custmdm.normalise.issues import (
+    AMBIGUOUS_DATE,
+    IMPOSSIBLE_DATE,
+    INVALID_DATE,
+    JUNK_VALUE,
+    MIN_YEAR,
+)
 from custmdm.normalise.text import fold
 
-__all__ = ["normalise_dates", "parse_date"]
+__all__ = ["PLACEHOLDER_DATES", "normalise_dates", "parse_date"]
 
 _TIME = r"(?:[ t]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:z|utc|[+-]\d{2}:?\d{2})?)?"
 _SUFFIX = r"\s*(?:г\.?|года?)?"
@@ -74,6 +81,9 @@ for _num, _names in enumerate(
     for _name in _names.split():
         _MONTHS[_name] = _num
 _NOISE_WORDS = frozenset({"г", "год", "года", "of", "the", "st", "nd", "rd", "th"})
+
+#: Default dates that systems fill in for "unknown": treated as missing, flagged ``junk_value``.
+PLACEHOLDER_DATES: frozenset[str] = frozenset({"1900-01-01"})
 
 _DAY_FIRST = "day_first"
 _MONTH_FIRST = "month_first"
@@ -275,6 +285,8 @@ def normalise_dates(
                 results.append(((None,), reasons))
                 continue
         iso, problem = parse_date(u, date_format=date_format, order=order, today=ref)
+        if iso in PLACEHOLDER_DATES:
+            iso, problem = None, JUNK_VALUE
         if problem is not None:
             reasons = (*reasons, (field, problem))
         elif undecided and _ambiguous_order(u) and not _matches_format(u, date_format):
