@@ -245,8 +245,15 @@ class ResolverConfig(_Model):
     sources: list[SourceConfig] = Field(min_length=1)
     blocking: list[BlockingRule] | None = None
     comparisons: list[Comparison] | None = None
-    threshold: float = Field(
-        default=0.5, gt=0, lt=1, description="Match probability above which pairs are linked."
+    threshold: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description=(
+            "Match probability at or above which pairs are linked. Left out, the threshold "
+            "with the best expected F1 under the fitted model is chosen (docs/stages.md) and "
+            "saved in model.json."
+        ),
     )
     max_pairs_per_rule: int = Field(
         default=300_000_000,

@@ -34,6 +34,7 @@ from custmdm.blocking.rules import (
     generic_values,
 )
 from custmdm.clustering.components import cluster
+from custmdm.clustering.threshold import ThresholdPoint, choose_threshold
 from custmdm.config import BlockingRule, Comparison, ResolverConfig, load_config
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
@@ -65,8 +66,10 @@ _FAMILIES: dict[str, str] = {
     "first_name": "first",
     "first_key": "first",
     "first_phonetic": "first",
-    "first_initial": "first", "first_full_key": "first",
-    "last_full_key": "last", "middle_full_key": "middle",
+    "first_initial": "first",
+    "first_full_key": "first",
+    "last_full_key": "last",
+    "middle_full_key": "middle",
     "last_name": "last",
     "last_key": "last",
     "last_phonetic": "last",
@@ -358,7 +361,8 @@ class Resolver:
             )
             prob = probability(weight)
         with self._stage("cluster"):
-            edge = prob >= cfg.threshold
+            threshold, curve = self.effective_threshold(model, n, left, right, prob, weight)
+            edge = prob >= threshold
             labels, split = cluster(
                 n,
                 left[edge],
@@ -372,7 +376,17 @@ class Resolver:
         quality = quality.sort_values(list(QUALITY_COLUMNS), kind="stable").reset_index(drop=True)
         pairs = self._pairs_frame(table, comparisons, left, right, levels, weight, prob)
         report = self._report(
-            prepared, rule_stats, generic, left.size, int(edge.sum()), labels, split, model, quality
+            prepared,
+            rule_stats,
+            generic,
+            left.size,
+            int(edge.sum()),
+            labels,
+            split,
+            model,
+            quality,
+            threshold,
+            curve,
         )
         return ResolutionResult(
             crosswalk=merged.crosswalk,
@@ -388,6 +402,26 @@ class Resolver:
         )
 
     # -- helpers -----------------------------------------------------------------------
+
+    def effective_threshold(
+        self,
+        model: FellegiSunterModel,
+        n: int,
+        left: np.ndarray,
+        right: np.ndarray,
+        prob: np.ndarray,
+        weight: np.ndarray,
+    ) -> tuple[float, list[ThresholdPoint]]:
+        """The configured threshold; else the model's; else the best expected F1 (then saved)."""
+        if self.config.threshold is not None:
+            return self.config.threshold, []
+        if model.threshold_ is not None:
+            return model.threshold_, []
+        threshold, curve = choose_threshold(
+            n, left, right, prob, weight, max_cluster_size=self.config.clustering.max_cluster_size
+        )
+        model.threshold_ = threshold
+        return threshold, curve
 
     @staticmethod
     def _generic_quality(table: pd.DataFrame, generic_codes: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -448,6 +482,8 @@ class Resolver:
         split: Any,
         model: FellegiSunterModel,
         quality: pd.DataFrame,
+        threshold: float,
+        curve: list[ThresholdPoint],
     ) -> dict[str, Any]:
         sizes = np.bincount(labels) if labels.size else np.zeros(0, dtype=np.int64)
         sizes = sizes[sizes > 0]
@@ -478,7 +514,16 @@ class Resolver:
                 {"key": g.key, "value": g.masked_value, "records": g.records} for g in generic
             ],
             "clusters_split": [{"size": a, "pieces": b} for a, b in split.split],
-            "threshold": self.config.threshold,
+            "threshold": threshold,
+            "threshold_curve": [
+                {
+                    "threshold": pt.threshold,
+                    "expected_precision": round(pt.expected_precision, 6),
+                    "expected_recall": round(pt.expected_recall, 6),
+                    "expected_f1": round(pt.expected_f1, 6),
+                }
+                for pt in curve
+            ],
             "timings": dict(self.timings),
             "model": model.to_dict(),
         }

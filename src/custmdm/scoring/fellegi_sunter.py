@@ -122,6 +122,7 @@ class FellegiSunterModel:
         self.lambda_: float | None = None
         self.h_: list[np.ndarray] | None = None
         self.lambda_h_: float = 0.0
+        self.threshold_: float | None = None
         self.diagnostics_ = EMDiagnostics()
 
     # -- fitting ---------------------------------------------------------------------------
@@ -231,7 +232,9 @@ class FellegiSunterModel:
         mix = 0.5 * init[c] + 0.5 * u[c]
         return mix / mix.sum()
 
-    def _em_session(self, session: TrainingSession, init: list[np.ndarray], u: list[np.ndarray]) -> _SessionFit:
+    def _em_session(
+        self, session: TrainingSession, init: list[np.ndarray], u: list[np.ndarray]
+    ) -> _SessionFit:
         pats = session.pairs.patterns.copy()
         for c in session.excluded:
             pats[:, c] = -1
@@ -301,7 +304,9 @@ class FellegiSunterModel:
                 tot = mx + np.log(np.exp(a - mx) + np.exp(c - mx))
                 new_h = 0.0
             new_m = float(np.clip((w * np.exp(a - tot)).sum() / total_pairs, 1e-12, 0.25))
-            done = abs(new_m - lam_m) <= 1e-12 + 1e-9 * lam_m and abs(new_h - lam_h) <= 1e-12 + 1e-9 * max(lam_h, 1e-12)
+            done = abs(new_m - lam_m) <= 1e-12 + 1e-9 * lam_m and abs(
+                new_h - lam_h
+            ) <= 1e-12 + 1e-9 * max(lam_h, 1e-12)
             lam_m, lam_h = new_m, new_h
             if done:
                 break
@@ -383,7 +388,9 @@ class FellegiSunterModel:
             return -math.inf
         return math.log2(self.lambda_h_ / self.lambda_u_)
 
-    def _sum_levels(self, weights: list[np.ndarray], levels: np.ndarray, start: float) -> np.ndarray:
+    def _sum_levels(
+        self, weights: list[np.ndarray], levels: np.ndarray, start: float
+    ) -> np.ndarray:
         total = np.full(levels.shape[0], start)
         for c, lw in enumerate(weights):
             col = levels[:, c]
@@ -391,12 +398,16 @@ class FellegiSunterModel:
             total[mask] += lw[col[mask]]
         return total
 
-    def match_vs_stranger_weight(self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None) -> np.ndarray:
+    def match_vs_stranger_weight(
+        self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None
+    ) -> np.ndarray:
         """log2 odds of match against stranger: prior + Σ log2(m/u) + term frequencies."""
         total = self._sum_levels(self.level_weights(), levels, self.prior_weight)
         return total if tf_adjustment is None else total + tf_adjustment
 
-    def household_term(self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None) -> np.ndarray:
+    def household_term(
+        self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None
+    ) -> np.ndarray:
         """Bits taken off a pair's weight because a household explains its agreement too.
 
         ``-log2(1 + odds(household : stranger))``; zero without the household class.
@@ -408,7 +419,9 @@ class FellegiSunterModel:
             hu = hu + tf_adjustment
         return -np.logaddexp2(0.0, hu)
 
-    def match_weight(self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None) -> np.ndarray:
+    def match_weight(
+        self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None
+    ) -> np.ndarray:
         """log2 odds of a match against everything else, per pair.
 
         ``tf_adjustment`` (bits per pair, see :mod:`custmdm.scoring.term_frequency`)
@@ -426,6 +439,7 @@ class FellegiSunterModel:
             "format": MODEL_FORMAT,
             "prior_match_probability": lam,
             "prior_household_probability": self.lambda_h_,
+            "threshold": self.threshold_,
             "comparisons": [
                 {
                     "comparison": comp.model_dump(mode="json"),
@@ -461,6 +475,8 @@ class FellegiSunterModel:
         model.u_ = [np.array([lv["u"] for lv in c["levels"]]) for c in data["comparisons"]]
         model.lambda_ = float(data["prior_match_probability"])
         model.lambda_h_ = float(data.get("prior_household_probability", 0.0))
+        threshold = data.get("threshold")
+        model.threshold_ = float(threshold) if threshold is not None else None
         model.household = model.lambda_h_ > 0
         model.h_ = [
             np.array([lv.get("h", lv["u"]) for lv in c["levels"]]) for c in data["comparisons"]
