@@ -126,8 +126,9 @@ def normalise_records(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Normalise the raw rows of one source: ``(table, quality, extras)``.
 
-    Row-wise: the result for a record depends on that record alone, so an engine may
-    call this on any batch of a source's rows (the Spark engine does, per Arrow batch).
+    Pass all of a source's rows in input order: some normalisers learn a column's habits
+    (name order, day/month order) from the whole column, so the result for a record may
+    depend on the other records of its source (the Spark engine calls this once per source).
     ``ids`` are the cleaned record ids, aligned with ``frame``.
     """
     from custmdm.normalise import (
