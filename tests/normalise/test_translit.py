@@ -17,7 +17,9 @@ EQUIVALENT = [
     ["Хабибуллин", "Khabibullin", "Habibullin", "Xabibullin"],
     ["Цветкова", "Tsvetkova", "Cvetkova", "Tcvetkova", "Czvetkova"],
     ["Алексей", "Aleksei", "Alexey", "Aleksey", "Aleksej", "Alexei"],
-    ["Евгений", "Evgeny", "Evgenii", "Yevgeniy", "Evgenij", "Yevgeny"],
+    ["Евгений", "Evgeny", "Evgenii", "Yevgeniy", "Evgenij", "Yevgeny", "Jevgenij"],
+    ["Елена", "Elena", "Yelena", "Jelena"],
+    ["Егорова", "Egorova", "Yegorova", "Jegorova"],
     ["Фёдор", "Федор", "Fyodor", "Fedor", "Fjodor"],
     ["Семён", "Семен", "Semyon", "Semen"],
     ["Мария", "Maria", "Mariya", "Mariia", "Marija"],
@@ -74,6 +76,10 @@ def test_different_names_keep_different_keys(a, b):
         ("!!!", ""),
         ("Дом 5", "dom 5"),
         ("1100", "1100"),  # digits are never collapsed
+        ("Johnson", "ioxnson"),  # "Jo" keeps its J: initial "i" like "J."
+        ("J", "i"),
+        ("C", "c"),  # a lone initial is never rewritten to k
+        ("Cromley", "cromlei"),
     ],
 )
 def test_key_examples(raw, expected):

@@ -107,7 +107,7 @@ _SURNAME_RE = re.compile(
     r"[а-я]{2,}(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ская|цкая|ской|енко|ук|юк|ых|их"
     r"|швили|дзе|ян|янц|ова|ева)"
     r"|[a-z]{2,}(?:ov|ev|yov|in|yn|ova|eva|ina|yna|sky|skiy|skii|skij|ski|skaya|skaia|skaja"
-    r"|enko|uk|yuk|iuk|shvili|dze|yan|ian|son|sen|man|ton|ley|er|ez|ing)"
+    r"|enko|uk|yuk|iuk|shvili|dze|yan|ian|son|sen|man|ton|ley|ez|wick|wood|worth|ford)"
     r")"
 )
 
@@ -139,7 +139,9 @@ def patronymic_strength(token: str) -> int:
     suffixes = _GIVEN_FROM_STEM if key.endswith(("vich", "vic")) else ("a", "ia")
     if len(stem) >= 2:
         formal = formal_name_keys()
-        if any(stem + suffix in formal for suffix in suffixes):
+        # Fleeting vowel: Лев → Львович, Павел → Павлович.
+        stems = (stem, f"{stem[:-1]}e{stem[-1]}")
+        if any(s + suffix in formal for s in stems for suffix in suffixes):
             return 2
     return 1
 
@@ -227,7 +229,7 @@ def _role_score(token: str, role: str) -> float:
     if role == "M":
         return _M_PATR[strength] + 0.75 * initial + 0.25 * given - 1.0 * (surname and not given)
     # role == "L": a surname ending counts less on a known given name (Кристина, Марина).
-    surname_score = (0.5 if given else 1.5) * surname
+    surname_score = (0.0 if given else 1.5) * surname
     return surname_score + _L_PATR[strength] - 1.5 * (given and not surname) - 1.0 * initial
 
 
@@ -265,7 +267,9 @@ def _assign_scored(
         tok = tokens[0]
         if patronymic_strength(tok) == 2:
             return {"L": [], "F": [], "M": [tok]}, True, "", 0.0
-        if len(tok) > 1 and _is_given(tok) and not _is_surname_like(tok):
+        if len(tok) > 1 and _is_given(tok):
+            # A known given name alone is a given name, even with a surname-like ending
+            # (Марина, Ashley).
             return {"L": [], "F": [tok], "M": []}, True, "", 0.0
         return {"L": [tok], "F": [], "M": []}, _is_surname_like(tok), "", 0.0
     candidates: list[tuple[float, str, dict[str, list[str]]]] = []

@@ -23,13 +23,20 @@ How it works
    kh, ks, h (not in zh,    x       х is kh / h / x (GOST 7.79-B), and x is also кс
    ch, sh), x                       (Alexey / Алексей): one class for all four
    ts, tc, tz, cz           c       ц: Tsvetkova / Tcvetkova / Czvetkova / Cvetkova
-   c before t k l r or end  k       Victor / Viktor, Eric / Erik
+   c before t or k, or      k       Victor / Viktor, Eric / Erik (a lone "c" is an
+   ending a word                    initial and stays; Cl, Cr stay: Cromley ~ "C.")
    w                        v       Wladimir / Vladimir
+   ye, je, yo starting a    e       е/ё: Yevgeniy / Jevgenij / Evgenii, Yolkin / Ёлкин
+   word
    y, j                     i       ю/я/й/ы: Yulia / Iuliia / Julia, Sergey / Sergei
-   ie                       e       е/ье: Yevgeniy / Evgenii, Anan'yev / Ананьев
-   io                       e       ё: Fyodor / Fedor, Semyon / Semen, Yolkin / Ёлкин
+   ie inside a word         e       ье: Anan'yev / Ананьев, Andreyev / Андреев
+   io inside a word         e       ё: Fyodor / Fedor, Semyon / Semen
    doubled letters          one     Iuliia → iulia, Anna / Ana, Kirill / Kiril
    =======================  ======  ===================================================
+
+"Jo" starting a word stays ``io`` so that English names keep their initial (Johnson ~ "J.");
+"Je" starting a word is Russian Е in the German/Baltic habit (Jelena, Jegor), so English
+Jennifer gets key initial "e".
 
 The key over-collapses on purpose (Ш and Щ, И and Ы, Х and КС meet): it is a blocking and comparison key,
 not a display value.
@@ -105,11 +112,12 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"ph", "f"),
         (r"kh|ks|(?<![zcsk])h", "x"),
         (r"ts|tc|tz|cz", "c"),
-        (r"c(?=[tklr]|$)", "k"),
+        (r"c(?=[tk])|(?<=[a-z])c$", "k"),
         (r"w", "v"),
+        (r"^(?:ye|je|yo)", "e"),
         (r"[yj]", "i"),
-        (r"ie", "e"),
-        (r"io", "e"),
+        (r"(?<=.)ie", "e"),
+        (r"(?<=.)io", "e"),
         (r"([a-z])\1+", r"\1"),
     )
 )
