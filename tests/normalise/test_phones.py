@@ -25,6 +25,11 @@ VALID = [
     ("8 495 123 45 67", ("RU",), "+74951234567"),
     ("(212) 555-0147", ("US",), "+12125550147"),
     ("(212) 555-0147", ("RU", "US"), "+12125550147"),  # fallback region
+    ("(702) 529-5831", ("RU", "US"), "+17025295831"),  # 3-3-4: North American first
+    ("702-529-5831", ("RU", "US"), "+17025295831"),
+    ("702.529.5831", ("RU", "US"), "+17025295831"),
+    ("(812) 555-0147", ("RU", "US"), "+18125550147"),  # also a valid St Petersburg number
+    ("8 (812) 555-01-47", ("RU", "US"), "+78125550147"),  # 3-3-2-2: Russian
     ("+1 212 555 0147", ("RU",), "+12125550147"),
     ("212.555.0147", ("US",), "+12125550147"),
     ("+44 20 7946 0958", ("RU",), "+442079460958"),
@@ -130,7 +135,10 @@ def _reference(raw: str, regions: tuple[str, ...]) -> str | None:
     """phonenumbers applied directly to the raw text, region by region."""
     import phonenumbers
 
+    from custmdm.normalise.phones import preferred_regions
+
     text = "+" + raw[2:] if raw.startswith("00") else raw
+    regions = preferred_regions(raw, regions)
     for region in regions if not text.startswith("+") else (None,):
         try:
             number = phonenumbers.parse(text, region)

@@ -5,7 +5,9 @@ Each distinct raw value is parsed once. A raw value may hold several numbers sep
 valid numbers and ``phone`` the first one.
 
 For each part, the regions are tried in order (the source's default region first): the first
-region under which ``phonenumbers`` says the number is *valid* wins. Numbers written with ``+``
+region under which ``phonenumbers`` says the number is *valid* wins. A number grouped 3-3-4
+("(702) 529-5831") tries a North American region of the list first (see
+:func:`preferred_regions`): bare digits cannot tell it from a Russian or Kazakh +7 number. Numbers written with ``+``
 or ``00`` carry their own country code. Placeholder numbers (one repeated digit, ascending or
 descending runs such as ``1234567890``, fewer than 7 digits) are flagged ``junk_phone`` and never
 parsed; anything else that is not valid anywhere is flagged ``invalid_phone``.
@@ -25,7 +27,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar, to_text
 from custmdm.normalise.issues import INVALID_PHONE, JUNK_PHONE, JUNK_VALUE
 
-__all__ = ["PHONE_COLUMNS", "is_junk_phone_digits", "normalise_phones"]
+__all__ = ["PHONE_COLUMNS", "is_junk_phone_digits", "normalise_phones", "preferred_regions"]
 
 PHONE_COLUMNS: tuple[str, ...] = ("phone", "phones")
 _FIELD = "phone"
@@ -64,6 +66,31 @@ def is_junk_phone_digits(digits: str) -> bool:
     return body in _ASCENDING or body in _DESCENDING or digits in _ASCENDING
 
 
+_NANP_REGIONS = frozenset({"US", "CA"})
+# "(212) 555-0147", "212-555-0147", "212.555.0147": three, three and four digits. Russian
+# numbers are grouped 3-3-2-2 ("(916) 123-45-67"), so the grouping tells them apart.
+_NANP_GROUPING_RE = re.compile(r"^(?:\+?1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]+\d{4}$")
+
+
+def preferred_regions(text: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions to try for one number, a North American one first for 3-3-4 grouping.
+
+    Bare digits cannot tell ``7025295831`` (Las Vegas) from a number of the default region;
+    the way a number is written can: North American numbers are written 3-3-4, Russian ones
+    3-3-2-2. Without a North American region among ``regions`` nothing changes.
+
+    Examples
+    --------
+    >>> preferred_regions("(702) 529-5831", ("RU", "US"))
+    ('US', 'RU')
+    >>> preferred_regions("8 (916) 123-45-67", ("RU", "US"))
+    ('RU', 'US')
+    """
+    if not _NANP_REGIONS.intersection(regions) or not _NANP_GROUPING_RE.match(text.strip()):
+        return regions
+    return tuple(sorted(regions, key=lambda r: r not in _NANP_REGIONS))
+
+
 def _parse_part(part: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
     """Return (E.164, None) or (None, reason) for one candidate number."""
     text = _EXTENSION_RE.sub("", part).strip()
@@ -74,6 +101,7 @@ def _parse_part(part: str, regions: tuple[str, ...]) -> tuple[str | None, str | 
         return None, INVALID_PHONE
     if is_junk_phone_digits(digits):
         return None, JUNK_PHONE
+    regions = preferred_regions(text, regions)
     if _PLAIN_RE.match(text):
         # Only digits and formatting characters: phonenumbers strips the formatting itself, so
         # the compact form parses identically (proved by a test) and different spellings of
