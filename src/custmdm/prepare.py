@@ -232,11 +232,18 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
     """Matching keys built from the normalised columns (phonetic codes, year, city key)."""
     from custmdm.normalise import translit_key_series
 
-    # an initial ("Иван С.") is not a name: keys that claim a full name leave it out
+    # an initial ("Иван С.") is not a name: keys that claim a full name leave it out, and
+    # "<part>_initial" is the key's first letter, with a trailing "." when the record
+    # holds only the initial (the initial level needs one side to be an initial)
     for part in ("first", "middle", "last"):
-        if f"{part}_key" in table:
+        if f"{part}_key" in table and f"{part}_name" in table:
             key = table[f"{part}_key"]
-            table[f"{part}_full_key"] = key.where(key.str.len() > 1, None)
+            name = table[f"{part}_name"].fillna("").str.replace(".", "", regex=False).str.strip()
+            initial_only = (name.str.len() == 1) & key.notna()
+            table[f"{part}_full_key"] = key.where(~initial_only & (key.str.len() > 0), None)
+            letter = key.str.slice(0, 1).where(key.str.len() > 0, None)
+            table[f"{part}_letter"] = letter
+            table[f"{part}_initial"] = letter.where(~initial_only, letter + ".")
     if "first_key" in table:
         table["first_phonetic"] = _phonetic(table["first_full_key"])
     if "last_key" in table:

@@ -285,7 +285,7 @@ def default_blocking_rules(fields: Sequence[str] | set[str]) -> list[BlockingRul
         rules.append(BlockingRule(on=["postcode", "last_phonetic"]))
         rules.append(BlockingRule(on=["postcode", "first_phonetic"]))
     if names and "address" in has:
-        rules.append(BlockingRule(on=["address_key", "first_initial"]))
+        rules.append(BlockingRule(on=["address_key", "first_letter"]))
     if "birth_date" in has and ("postcode" in has or "address" in has):
         rules.append(BlockingRule(on=["birth_date", "postcode"]))
     if "house_number" in has and "postcode" in has:

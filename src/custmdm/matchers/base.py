@@ -59,6 +59,15 @@ class EncodedColumn:
         )
 
     @cached_property
+    def is_initial(self) -> np.ndarray:
+        """Whether each distinct value is only an initial ("i." or a single letter)."""
+        return np.fromiter(
+            (len(u) == 1 or (len(u) == 2 and u.endswith(".")) for u in self.uniques),
+            dtype=bool,
+            count=len(self.uniques),
+        )
+
+    @cached_property
     def is_multi(self) -> np.ndarray:
         """Whether each distinct value holds several '|'-joined values."""
         return np.fromiter(("|" in u for u in self.uniques), dtype=bool, count=len(self.uniques))
@@ -136,9 +145,15 @@ def _measure_and_test(level: object) -> tuple[str, Callable[[np.ndarray], np.nda
 
 
 def _initial(col: EncodedColumn, lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
-    """One side is a single letter and it is the other's first letter."""
-    short = (col.lengths[lc] == 1) | (col.lengths[rc] == 1)
-    return short & (col.first_chars[lc] == col.first_chars[rc])
+    """One side is only an initial and it is the other's first letter.
+
+    Values are a letter, with a trailing "." when the record holds only the initial
+    (the ``*_initial`` columns of the prepared table); a plain single-letter value
+    also counts as an initial.
+    """
+    initial = col.is_initial
+    either = initial[lc] | initial[rc]
+    return either & (col.first_chars[lc] == col.first_chars[rc])
 
 
 def _date_typo(col: EncodedColumn, lc: np.ndarray, rc: np.ndarray) -> np.ndarray:

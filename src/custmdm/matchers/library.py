@@ -33,7 +33,7 @@ def first_name_comparison() -> Comparison:
             NicknameLevel(column="first_name"),
             JaroWinklerLevel(column="first_full_key", threshold=0.92),
             JaroWinklerLevel(column="first_full_key", threshold=0.8),
-            InitialLevel(),
+            InitialLevel(column="first_initial"),
         ],
         tf_adjust=True,
     )
@@ -50,7 +50,7 @@ def last_name_comparison() -> Comparison:
             ExactLevel(column="last_stem"),
             JaroWinklerLevel(column="last_full_key", threshold=0.92),
             JaroWinklerLevel(column="last_full_key", threshold=0.8),
-            InitialLevel(),
+            InitialLevel(column="last_initial"),
         ],
         tf_adjust=True,
         household_shared=True,
@@ -63,7 +63,7 @@ def middle_name_comparison() -> Comparison:
         column="middle_key",
         levels=[
             ExactLevel(column="middle_full_key"),
-            InitialLevel(),
+            InitialLevel(column="middle_initial"),
             JaroWinklerLevel(column="middle_full_key", threshold=0.88),
         ],
     )
