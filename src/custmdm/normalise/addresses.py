@@ -125,7 +125,9 @@ _STREET_TYPES = frozenset(
     | {"parkway", "highway", "circle", "square", "way"}
 )
 _KEY_DROP = (
-    frozenset({"г", "д", "обл", "р-н", "россия", "рф", "russia", "usa", "us", "united", "states"})
+    frozenset(
+        {"г", "д", "обл", "р-н", "россия", "рф", "russia", "usa", "us", "united", "states", "city"}
+    )
     | _STREET_TYPES
 )
 # US state codes, dropped from the key of Latin-script addresses ("Dallas TX" / "Dallas").
