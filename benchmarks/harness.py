@@ -98,7 +98,9 @@ def tool_command(tool: str, dataset: Dataset, out_dir: Path) -> list[str]:
         # The entry point beside this interpreter, not a pyenv shim that would wrap it.
         beside = Path(sys.executable).parent / "custmdm"
         exe = str(beside) if beside.exists() else shutil.which("custmdm") or "custmdm"
-        return [exe, "resolve", str(dataset.config), "--out", str(out_dir)]
+        # to golden records and every output file except the optional HTML report
+        # (Splink draws no charts in its timed job either)
+        return [exe, "resolve", str(dataset.config), "--out", str(out_dir), "--no-report"]
     return [
         sys.executable,
         str(HERE / "splink_runner.py"),

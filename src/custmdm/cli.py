@@ -117,7 +117,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         args.config, model=args.model, progress=_Progress(not args.quiet), engine=args.engine
     )
     result = resolver.run()
-    out = result.write(args.out)
+    out = result.write(args.out, html_report=not args.no_report)
     if not args.quiet:
         print(_summary(out, result.report))
     return 0
@@ -184,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="YAML or JSON config file")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--model", help="model.json to reuse instead of training")
+    p.add_argument(
+        "--no-report", action="store_true", help="skip report.html (the other outputs are written)"
+    )
     p.add_argument(
         "--engine",
         choices=["local", "spark"],

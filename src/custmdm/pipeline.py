@@ -159,8 +159,9 @@ class ResolutionResult:
     comparisons: list[Comparison]
     _resolver: Resolver | None = field(default=None, repr=False)
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write crosswalk.csv, golden.csv, lineage.csv, pairs.parquet, quality.csv, model.json, report.json, report.html."""
+    def write(self, out_dir: str | Path, *, html_report: bool = True) -> Path:
+        """Write crosswalk.csv, golden.csv, lineage.csv, pairs.parquet, quality.csv, model.json,
+        report.json and (unless ``html_report=False``) report.html."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         self.crosswalk.to_csv(out / "crosswalk.csv", index=False)
@@ -172,9 +173,11 @@ class ResolutionResult:
         (out / "report.json").write_text(
             json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        from custmdm.report.html import write_report
+        if html_report:
+            from custmdm.report.html import write_report
 
-        write_report(out, result=self)  # report.html; adds the masked source profile to report.json
+            # report.html; adds the masked source profile to report.json
+            write_report(out, result=self)
         return out
 
     def explain(self, left: tuple[str, str], right: tuple[str, str]) -> Explanation:
