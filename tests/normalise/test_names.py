@@ -207,3 +207,20 @@ def test_two_given_names_are_not_first_and_middle():
     frame, _ = parse_names(pd.Series(["Douglas Susan", "Кристина Петрова", "Петрова Кристина"]))
     assert frame["middle_name"].tolist() == [None, None, None]
     assert frame["last_name"].tolist()[1:] == ["петрова", "петрова"]
+
+
+def test_parsed_once_per_distinct_combination(monkeypatch):
+    from custmdm.normalise import names
+
+    calls = []
+    real = names._parse_one
+
+    def counting(*args, **kwargs):
+        calls.append(args[:4])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(names, "_parse_one", counting)
+    full = pd.Series(["Иванов Иван", "Petrov Petr", None] * 5_000)
+    frame, _ = parse_names(full)
+    assert len(calls) == 3
+    assert frame["last_name"].tolist()[:3] == ["иванов", "petrov", None]

@@ -48,9 +48,6 @@ INVALID_NATIONAL_ID
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -111,22 +108,3 @@ ISSUE_COLUMNS = ("row", "field", "reason")
 def empty_issues() -> pd.DataFrame:
     """Return an issues frame with no rows and the three standard columns."""
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in ISSUE_COLUMNS})
-
-
-def issues_from_positions(
-    index: pd.Index,
-    positions: np.ndarray,
-    fields: Iterable[str],
-    reasons: Iterable[str],
-) -> pd.DataFrame:
-    """Build an issues frame from integer row positions (internal helper)."""
-    positions = np.asarray(positions, dtype=np.int64)
-    if positions.size == 0:
-        return empty_issues()
-    return pd.DataFrame(
-        {
-            "row": pd.Series(index.take(positions).to_numpy(dtype=object), dtype=object),
-            "field": pd.Series(list(fields), dtype=object),
-            "reason": pd.Series(list(reasons), dtype=object),
-        }
-    )
