@@ -75,7 +75,8 @@ JUNK_TOKENS: frozenset[str] = frozenset(
         "-",
     }
 )
-_JUNK_PATTERN_RE = re.compile(r"^(?:[\W_]+|x+|х+|0+|\?+)$", re.IGNORECASE)
+# A lone "x" / "х" is not junk: it is the initial of a name (Ринат Х.).
+_JUNK_PATTERN_RE = re.compile(r"^(?:[\W_]+|x{2,}|х{2,}|0+|\?+)$", re.IGNORECASE)
 
 
 def to_text(value: Any) -> str | None:
