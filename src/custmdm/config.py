@@ -288,6 +288,11 @@ class ResolverConfig(_Model):
             "shared surname, address and phone do not add up to a match (docs/stages.md)."
         ),
     )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Processes that normalise sources in parallel (default: up to 2 for large inputs).",
+    )
     u_sample_pairs: int = Field(default=1_000_000, ge=1000)
     em_max_iterations: int = Field(default=100, ge=1)
     base_dir: str | None = Field(

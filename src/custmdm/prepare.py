@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -299,13 +301,63 @@ def pseudonymise(table: pd.DataFrame, key: bytes) -> pd.DataFrame:
     return out
 
 
+#: Below this much input (bytes of files, or rows x 100 for tables in memory) one process is faster.
+PARALLEL_MIN_INPUT = 4_000_000
+
+
+def _input_size(config: ResolverConfig, tables: dict[str, TableLike] | None) -> int:
+    total = 0
+    for source in config.sources:
+        if tables is not None and source.name in tables:
+            total += len(tables[source.name]) * 100
+            continue
+        path = config.resolve_path(source)
+        if path is not None and path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def _prepare_all(
+    config: ResolverConfig, tables: dict[str, TableLike] | None
+) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]]:
+    """Normalise the sources, one per worker process when the input is large.
+
+    Each source is normalised whole by one process (normalisers learn a column's habits,
+    e.g. its date order), so the result does not depend on the number of workers.
+    """
+    workers = config.workers if config.workers is not None else min(2, os.cpu_count() or 1)
+    if workers <= 1 or len(config.sources) <= 1 or _input_size(config, tables) < PARALLEL_MIN_INPUT:
+        return [_prepare_source(config, source, tables) for source in config.sources]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # largest sources first, so two workers finish together
+    order = sorted(
+        range(len(config.sources)),
+        key=lambda k: -_input_size(config.model_copy(update={"sources": [config.sources[k]]}), tables),
+    )
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            k: pool.submit(
+                _prepare_source,
+                config,
+                config.sources[k],
+                {config.sources[k].name: tables[config.sources[k].name]}
+                if tables is not None and config.sources[k].name in tables
+                else None,
+            )
+            for k in order
+        }
+        return [futures[k].result() for k in range(len(config.sources))]
+
+
 def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) -> Prepared:
     """Load and normalise every source of ``config`` into one prepared table."""
     tables_out, quality_out, extras_out = [], [], []
     fields: set[str] = set()
     input_rows = 0
-    for source in config.sources:
-        table, quality, extras, n_input = _prepare_source(config, source, tables)
+    for source, (table, quality, extras, n_input) in zip(
+        config.sources, _prepare_all(config, tables), strict=True
+    ):
         tables_out.append(table)
         quality_out.append(quality)
         extras_out.append(extras)
