@@ -998,7 +998,11 @@ class Store:
             levels, Resolver.tf_adjustments(table, comparisons, left, levels)
         )
         prob = probability(weight)
-        edge = prob >= cfg.threshold
+        # the configured threshold, else the model's, else the best expected F1 (as a batch run)
+        threshold, _ = Resolver(cfg, model=model).effective_threshold(
+            model, len(table), left, right, prob, weight
+        )
+        edge = prob >= threshold
 
         # steward decisions as row pairs
         row_of = {(r.source, r.record_id): k for k, r in enumerate(ordered)}
