@@ -56,9 +56,11 @@ from custmdm.pipeline import ResolutionResult, Resolver, biased_comparisons
 from custmdm.prepare import (
     Prepared,
     _dedupe_ids,
+    _pseudonymisation_key,
     _record_ids,
     add_derived_keys,
     normalise_records,
+    pseudonymise,
 )
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
@@ -253,12 +255,21 @@ def _normalise_source(
     )
     names = out_schema.fieldNames()
 
+    key = (
+        _pseudonymisation_key(config.pseudonymise_key_env)
+        if config.pseudonymise_key_env is not None
+        else None
+    )
+
     def normalise(batch: pd.DataFrame) -> pd.DataFrame:
         # the whole source in input order: some normalisers learn a column's habits
         # (name order, day/month order) from all of its values
         batch = batch.sort_values(_ROW, kind="stable").reset_index(drop=True)
         table, quality, extras = normalise_records(config, source, batch[raw_columns], batch[_ID])
         table = add_derived_keys(table)
+        if key is not None:
+            table = pseudonymise(table, key)
+            extras = pseudonymise(extras, key)
         records = table.copy()
         records[_KIND] = "r"
         for x, name in zip(x_names, extra_names, strict=True):
@@ -329,8 +340,8 @@ def _prepare(
         base += [c for c in part.table_columns if c not in part.derived_columns and c not in base]
     for part in parts:
         derived += [c for c in part.derived_columns if c not in derived]
-    # the same concatenation the local engine does decides the extras' column order
-    extras = [str(c) for c in pd.concat([pd.DataFrame(columns=p.extras) for p in parts]).columns]
+    # as the local engine: extras columns sorted, independent of the order of sources
+    extras = sorted({e for p in parts for e in p.extras})
     # derived keys exist for a source only if its columns do; the rest are null
     for col in base + derived:
         if col not in records.columns:
