@@ -35,7 +35,7 @@ from custmdm.blocking.rules import (
 )
 from custmdm.clustering.components import cluster
 from custmdm.clustering.threshold import ThresholdPoint, choose_threshold
-from custmdm.config import BlockingRule, Comparison, ResolverConfig, load_config
+from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig, load_config
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
 from custmdm.merge.golden import build_golden
@@ -109,6 +109,19 @@ def biased_comparisons(rule: BlockingRule, comparisons: list[Comparison]) -> lis
     for c, comp in enumerate(comparisons):
         fams = {_family(comp.column)} | {_family(lv.column) for lv in comp.levels if lv.column}
         if fams & keys:
+            out.append(c)
+    return out
+
+
+def implied_top_comparisons(rule: BlockingRule, comparisons: list[Comparison]) -> list[int]:
+    """Comparisons whose top (exact) level every pair of ``rule`` has by construction."""
+    keys = set(rule.on)
+    out = []
+    for c, comp in enumerate(comparisons):
+        top = comp.levels[0]
+        top_column = top.column or comp.column
+        pair_key = "name_pair_key" in keys and comp.name in ("first_name", "last_name")
+        if isinstance(top, ExactLevel) and (top_column in keys or pair_key):
             out.append(c)
     return out
 
@@ -345,6 +358,7 @@ class Resolver:
                         rule.label,
                         PatternCounts.from_levels(levels[agree], n_levels),
                         biased_comparisons(rule, comparisons),
+                        implied_top_comparisons(rule, comparisons),
                     )
                     for rule, agree in zip(rules, blocker.rule_agreement(left, right), strict=True)
                 ]
@@ -566,6 +580,16 @@ class Resolver:
                 }
             )
         tf_total = np.array([sum(tf)])
+        dependency = float(result.model.dependency_term(levels)[0])
+        if dependency != 0.0:
+            terms.append(
+                {
+                    "comparison": "name dependency",
+                    "level": "identifier built from the name",
+                    "weight": dependency,
+                    "tf_adjustment": 0.0,
+                }
+            )
         household = float(result.model.household_term(levels, tf_total)[0])
         if result.model.lambda_h_ > 0:
             terms.append(

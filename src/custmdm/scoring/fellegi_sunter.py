@@ -75,6 +75,22 @@ class TrainingSession:
     rule: str
     pairs: PatternCounts
     excluded: list[int]
+    #: comparisons whose top level every pair of this rule has (the rule blocks on their key)
+    implied_top: list[int] = field(default_factory=list)
+
+
+#: Comparisons that together say "the same name" for dependency detection.
+NAME_GROUP_COMPARISONS = ("first_name", "last_name")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """An identifier that strangers share more often when they share a name."""
+
+    comparison: int
+    u_given_names: float  # P(identifier agrees | names agree), strangers
+    u_names_given: float  # P(names agree | identifier agrees), strangers
+    lift: float
 
 
 @dataclass
@@ -123,7 +139,11 @@ class FellegiSunterModel:
         self.h_: list[np.ndarray] | None = None
         self.lambda_h_: float = 0.0
         self.threshold_: float | None = None
+        self.dependencies_: list[Dependency] = []
         self.diagnostics_ = EMDiagnostics()
+        self.name_group = [
+            c for c, comp in enumerate(comparisons) if comp.name in NAME_GROUP_COMPARISONS
+        ]
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -167,6 +187,14 @@ class FellegiSunterModel:
         diag = EMDiagnostics()
         u = self._level_frequencies(random_pairs, np.ones(len(random_pairs.counts)))
         self.u_random_ = u
+        self.u_ = u
+        self.dependencies_ = self._detect_dependencies(random_pairs, u)
+        for dep in self.dependencies_:
+            diag.warnings.append(
+                f"comparison '{self.comparisons[dep.comparison].name}' depends on the name: "
+                f"strangers with the same name agree on it {dep.lift:.0f}x more often than "
+                "strangers in general; it is modelled jointly with the name"
+            )
         init = self.initial_m()
         n_comp = len(self.n_levels)
         m_sums = [np.zeros(n) for n in self.n_levels]
@@ -243,7 +271,7 @@ class FellegiSunterModel:
         m = [x.copy() for x in init]
         h = [self._initial_h(c, init, u) if self.shared[c] else u[c].copy() for c in range(len(u))]
         lam_m, lam_h = (0.4, 0.2) if self.household else (0.5, 0.0)
-        lu = self._log_prob(pats, u)
+        lu = self._log_prob(pats, u) + self._u_correction(pats, set(session.implied_top))
         prev = -math.inf
         converged = False
         iterations = 0
@@ -287,7 +315,7 @@ class FellegiSunterModel:
             return _EPS, 0.0
         lm = self._log_prob(candidates.patterns, m)
         lh = self._log_prob(candidates.patterns, h)
-        lu = self._log_prob(candidates.patterns, u)
+        lu = self._log_prob(candidates.patterns, u) + self._u_correction(candidates.patterns, set())
         w = candidates.counts.astype(float)
         lam_m = min(0.25, candidates.total / total_pairs)
         lam_h = lam_m if self.household else 0.0
@@ -311,6 +339,73 @@ class FellegiSunterModel:
             if done:
                 break
         return lam_m, lam_h
+
+    def _detect_dependencies(
+        self, random_pairs: PatternCounts, u: list[np.ndarray]
+    ) -> list[Dependency]:
+        """Identifiers that strangers share because they share a name (email built from it).
+
+        From the random pairs: u(d top | both names top) against u(d top). A lift of 10 or
+        more, seen in at least 3 pairs, makes ``d`` depend on the name: the strangers'
+        likelihood of agreeing on both is then P(names) x P(d | names), not the product
+        of the two, so a shared name-built email does not count twice.
+        """
+        if len(self.name_group) < 2:
+            return []
+        pats, counts = random_pairs.patterns, random_pairs.counts
+        names_top = np.all(pats[:, self.name_group] == 0, axis=1)
+        names_present = np.all(pats[:, self.name_group] >= 0, axis=1)
+        strong = [
+            c for c, comp in enumerate(self.comparisons) if comp.strong and c not in self.name_group
+        ]
+        out = []
+        for d, comp in enumerate(self.comparisons):
+            if d in self.name_group or not comp.strong:
+                continue
+            # random pairs that share a name are often one person; keep the pairs that
+            # another strong identifier shows to be strangers (it disagrees)
+            others = [c for c in strong if c != d]
+            if not others:
+                continue
+            stranger = np.zeros(len(counts), dtype=bool)
+            for c in others:
+                stranger |= pats[:, c] == self.n_levels[c] - 1
+            present = (pats[:, d] >= 0) & stranger
+            top = (pats[:, d] == 0) & stranger
+            n_given = int(counts[names_top & present].sum())
+            both = int(counts[names_top & top].sum())
+            n_top = int(counts[top & names_present].sum())
+            if both < 3 or n_given < 20:
+                continue
+            u_d_given = (both + 0.5) / (n_given + 1.0)
+            lift = u_d_given / u[d][0]
+            if lift < 10:
+                continue
+            u_names_given = (both + 0.5) / (n_top + 1.0)
+            out.append(Dependency(d, float(u_d_given), float(u_names_given), float(lift)))
+        return out
+
+    def _u_correction(self, patterns: np.ndarray, implied_top: set[int]) -> np.ndarray:
+        """Natural-log correction of the strangers' likelihood for name-dependent identifiers."""
+        corr = np.zeros(patterns.shape[0])
+        if not self.dependencies_ or self.u_ is None:
+            return corr
+        u = self.u_
+        names_blocked = all(g in implied_top for g in self.name_group)
+        names_top = np.ones(patterns.shape[0], dtype=bool)
+        for g in self.name_group:
+            if g not in implied_top:
+                names_top &= patterns[:, g] == 0
+        base_names = float(sum(np.log(u[g][0]) for g in self.name_group))
+        for dep in self.dependencies_:
+            d = dep.comparison
+            if d in implied_top and not names_blocked:
+                # the rule guarantees agreement on d: the names' chance is conditional on it
+                corr[names_top] += math.log(dep.u_names_given) - base_names
+            elif d not in implied_top:
+                rows = names_top & (patterns[:, d] == 0)
+                corr[rows] += math.log(dep.u_given_names) - math.log(u[d][0])
+        return corr
 
     def _guard(self, m: list[np.ndarray], u: list[np.ndarray]) -> None:
         for c, comp in enumerate(self.comparisons):
@@ -398,11 +493,20 @@ class FellegiSunterModel:
             total[mask] += lw[col[mask]]
         return total
 
+    def dependency_term(self, levels: np.ndarray) -> np.ndarray:
+        """Bits taken off because a name-dependent identifier agrees along with the name."""
+        return -self._u_correction(levels, set()) / math.log(2)
+
     def match_vs_stranger_weight(
         self, levels: np.ndarray, tf_adjustment: np.ndarray | None = None
     ) -> np.ndarray:
-        """log2 odds of match against stranger: prior + Σ log2(m/u) + term frequencies."""
+        """log2 odds of match against stranger: prior + Σ log2(m/u) + term frequencies.
+
+        Name-dependent identifiers (see :meth:`_detect_dependencies`) are counted given
+        the name, not on top of it.
+        """
         total = self._sum_levels(self.level_weights(), levels, self.prior_weight)
+        total -= self._u_correction(levels, set()) / math.log(2)
         return total if tf_adjustment is None else total + tf_adjustment
 
     def household_term(
@@ -415,6 +519,7 @@ class FellegiSunterModel:
         if self.lambda_h_ <= 0:
             return np.zeros(levels.shape[0])
         hu = self._sum_levels(self.household_level_weights(), levels, self.household_prior_weight)
+        hu -= self._u_correction(levels, set()) / math.log(2)
         if tf_adjustment is not None:
             hu = hu + tf_adjustment
         return -np.logaddexp2(0.0, hu)
@@ -440,6 +545,16 @@ class FellegiSunterModel:
             "prior_match_probability": lam,
             "prior_household_probability": self.lambda_h_,
             "threshold": self.threshold_,
+            "dependencies": [
+                {
+                    "comparison": self.comparisons[d.comparison].name,
+                    "given": [self.comparisons[g].name for g in self.name_group],
+                    "u_given_names": d.u_given_names,
+                    "u_names_given": d.u_names_given,
+                    "lift": d.lift,
+                }
+                for d in self.dependencies_
+            ],
             "comparisons": [
                 {
                     "comparison": comp.model_dump(mode="json"),
@@ -475,6 +590,13 @@ class FellegiSunterModel:
         model.u_ = [np.array([lv["u"] for lv in c["levels"]]) for c in data["comparisons"]]
         model.lambda_ = float(data["prior_match_probability"])
         model.lambda_h_ = float(data.get("prior_household_probability", 0.0))
+        names = [c.name for c in comps]
+        model.dependencies_ = [
+            Dependency(
+                names.index(d["comparison"]), d["u_given_names"], d["u_names_given"], d["lift"]
+            )
+            for d in data.get("dependencies", [])
+        ]
         threshold = data.get("threshold")
         model.threshold_ = float(threshold) if threshold is not None else None
         model.household = model.lambda_h_ > 0
