@@ -81,6 +81,8 @@ class TrainingSession:
 
 #: Comparisons that together say "the same name" for dependency detection.
 NAME_GROUP_COMPARISONS = ("first_name", "last_name")
+#: Identifiers people build from their name (ivanov.ivan@…); tested for a dependency on it.
+NAME_DERIVED_COMPARISONS = ("email",)
 
 
 @dataclass(frozen=True)
@@ -360,7 +362,7 @@ class FellegiSunterModel:
         ]
         out = []
         for d, comp in enumerate(self.comparisons):
-            if d in self.name_group or not comp.strong:
+            if d in self.name_group or comp.name not in NAME_DERIVED_COMPARISONS:
                 continue
             # random pairs that share a name are often one person; keep the pairs that
             # another strong identifier shows to be strangers (it disagrees)
