@@ -120,9 +120,16 @@ def test_parses_each_distinct_value_once(monkeypatch):
 
     _parse_cached.cache_clear()
     monkeypatch.setattr(phonenumbers, "parse", counting)
-    raw = ["89161234567"] * 1000 + ["8 (916) 123-45-67"] * 1000 + ["84951234567"] * 1000
+    # forms the fast path leaves to phonenumbers (toll-free 8 800, a British number)
+    raw = ["88001234567"] * 1000 + ["8 (800) 123-45-67"] * 1000 + ["+44 20 7946 0958"] * 1000
     normalise_phones(pd.Series(raw))
     assert len(calls) == 2  # two numbers, whatever the spelling
+    calls.clear()
+    # the commonest clean forms never reach phonenumbers
+    normalise_phones(
+        pd.Series(["89161234567", "+7 (916) 123-45-67", "(212) 555-0147"]), ("RU", "US")
+    )
+    assert calls == []
     _parse_cached.cache_clear()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -27,7 +27,13 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar, to_text
 from custmdm.normalise.issues import INVALID_PHONE, JUNK_PHONE, JUNK_VALUE
 
-__all__ = ["PHONE_COLUMNS", "is_junk_phone_digits", "normalise_phones", "preferred_regions"]
+__all__ = [
+    "PHONE_COLUMNS",
+    "fast_e164",
+    "is_junk_phone_digits",
+    "normalise_phones",
+    "preferred_regions",
+]
 
 PHONE_COLUMNS: tuple[str, ...] = ("phone", "phones")
 _FIELD = "phone"
@@ -106,8 +112,102 @@ def _parse_part(part: str, regions: tuple[str, ...]) -> tuple[str | None, str | 
         # Only digits and formatting characters: phonenumbers strips the formatting itself, so
         # the compact form parses identically (proved by a test) and different spellings of
         # one number share one parse through the cache.
-        return _parse_cached(_FORMATTING_RE.sub("", text), regions)
+        compact = _FORMATTING_RE.sub("", text)
+        if (e164 := fast_e164(compact, regions)) is not None:
+            return e164, None
+        return _parse_cached(compact, regions)
     return _parse_candidate(text, regions)
+
+
+class _RegionCheck:
+    """Validity of a national number by one region's own metadata (general pattern and the
+    fixed-line or mobile pattern, with their possible lengths), as ``phonenumbers`` decides it.
+    """
+
+    def __init__(self, region: str) -> None:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if metadata is None:  # pragma: no cover - RU and US are always there
+            msg = f"phonenumbers has no metadata for region {region!r}"
+            raise ValueError(msg)
+        self.country_code = str(metadata.country_code)
+        self._general = self._desc(metadata.general_desc)
+        self._types = [
+            d for d in (self._desc(metadata.fixed_line), self._desc(metadata.mobile)) if d
+        ]
+
+    @staticmethod
+    def _desc(desc: Any) -> tuple[frozenset[int], re.Pattern[str]] | None:
+        if desc is None or not desc.national_number_pattern:
+            return None
+        return frozenset(desc.possible_length), re.compile(desc.national_number_pattern)
+
+    @staticmethod
+    def _matches(desc: tuple[frozenset[int], re.Pattern[str]] | None, number: str) -> bool:
+        if desc is None:
+            return False
+        lengths, pattern = desc
+        if lengths and len(number) not in lengths:
+            return False
+        return pattern.fullmatch(number) is not None
+
+    def valid(self, national: str) -> bool:
+        return self._matches(self._general, national) and any(
+            self._matches(d, national) for d in self._types
+        )
+
+
+@cache
+def _region_check(region: str) -> _RegionCheck:
+    return _RegionCheck(region)
+
+
+# Ten-digit national numbers whose region phonenumbers picks without doubt: +7 numbers starting
+# with 3, 4 or 9 are Russian (RU's leading digits; 8 is left out, it is also the trunk prefix),
+# +1 numbers starting with 2-9 are tried as US first.
+_FAST_FIRST = {"RU": "349", "US": "23456789"}
+_FAST_TRUNK = {"RU": "87", "US": "1"}
+
+
+def fast_e164(compact: str, regions: tuple[str, ...]) -> str | None:
+    """E.164 of a compact number in the commonest clean forms, or ``None`` when unsure.
+
+    Reproduces ``phonenumbers`` (parse with the first region, ``is_valid_number``, format)
+    for Russian numbers ``+7 NNN``, ``8 NNN``, ``7 NNN``, bare ``NNN`` (ten digits starting
+    with 3, 4 or 9) when RU is tried first, and North American numbers ``+1 NNN``, ``1 NNN``
+    and bare ``NNN`` when US is tried first, valid by the region's own fixed-line or mobile
+    pattern. A number written with ``+`` ignores ``regions`` as ``phonenumbers`` does.
+    ``None`` means "ask phonenumbers"; a test compares the two on large random samples.
+
+    Examples
+    --------
+    >>> fast_e164("89161234567", ("RU", "US")), fast_e164("2125550147", ("US", "RU"))
+    ('+79161234567', '+12125550147')
+    >>> fast_e164("9161234567", ("US", "RU")) is None
+    True
+    """
+    if not compact.isascii() or not compact.lstrip("+").isdigit():
+        return None
+    if compact.startswith("+"):
+        region = {"7": "RU", "1": "US"}.get(compact[1:2])
+        if region is None or len(compact) != 12:
+            return None
+        national = compact[2:]
+    else:
+        region = regions[0] if regions else ""
+        if region not in _FAST_FIRST:
+            return None
+        if len(compact) == 10:
+            national = compact
+        elif len(compact) == 11 and compact[0] in _FAST_TRUNK[region]:
+            national = compact[1:]
+        else:
+            return None
+    if national[0] not in _FAST_FIRST[region]:
+        return None
+    check = _region_check(region)
+    if not check.valid(national):
+        return None
+    return f"+{check.country_code}{national}"
 
 
 def _parse_candidate(text: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
