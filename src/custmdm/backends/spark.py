@@ -71,7 +71,7 @@ from custmdm.scoring.fellegi_sunter import (
     encode_patterns,
     probability,
 )
-from custmdm.scoring.term_frequency import TermFrequencies, tf_column
+from custmdm.scoring.term_frequency import TermFrequencies, tf_columns
 from custmdm.sources import TableLike, check_mapping, to_pandas
 
 __all__ = ["SparkResolution", "local_session", "resolve", "run"]
@@ -204,7 +204,9 @@ def _normalise_source(
 ) -> _SourceRows:
     raw = _read_source(spark, config, source, tables)
     raw_columns = [c for c in raw.columns if c != _ROW]
-    check_mapping(raw.limit(1).drop(_ROW).toPandas(), source)
+    # columns are checked from the schema; emptiness once the rows are counted
+    placeholder = pd.DataFrame({c: [""] for c in raw_columns})
+    check_mapping(placeholder, source)
     parallelism = spark.sparkContext.defaultParallelism
 
     def with_ids(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -221,6 +223,8 @@ def _normalise_source(
     ).first()
     assert seen is not None
     input_rows = int(seen["rows"] or 0)
+    if input_rows == 0:
+        check_mapping(placeholder.iloc[:0], source)  # raises the local engine's error
     superseded: list[str] = sorted(seen["dups"])
     if superseded:
         dup_ids = spark.createDataFrame([(i,) for i in superseded], schema=f"`{_ID}` string")
@@ -239,8 +243,8 @@ def _normalise_source(
         rows = rows.join(dup_ids, _ID, "left_anti").select(schema.fieldNames()).unionByName(kept)
 
     # learn the output columns from one record, run on the driver
-    sample = rows.limit(1).toPandas()
-    table, _, extras = normalise_records(config, source, sample[raw_columns], sample[_ID])
+    # the output columns depend on the mapping only: one placeholder row tells them
+    table, _, extras = normalise_records(config, source, placeholder, pd.Series(["id"]))
     base_columns = list(table.columns)
     table = add_derived_keys(table)
     table_columns = list(table.columns)
@@ -385,19 +389,27 @@ def _prepare(
 def _generic(
     table: DataFrame, keys: list[str], max_share: int
 ) -> tuple[dict[str, list[str]], list[GenericValue]]:
-    values: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {k: [] for k in keys}
+    if not keys:
+        return values, []
+    stacked = None
+    for key in keys:
+        part = table.where(F.col(key).isNotNull()).select(
+            F.lit(key).alias("key"), F.col(key).alias("value"), _POS
+        )
+        stacked = part if stacked is None else stacked.unionByName(part)
+    assert stacked is not None
+    rows = (
+        stacked.groupBy("key", "value")
+        .agg(F.count("*").alias("n"), F.min(_POS).alias("first"))
+        .where(F.col("n") > max_share)
+        .collect()
+    )
     found: list[GenericValue] = []
     for key in keys:
-        rows = (
-            table.where(F.col(key).isNotNull())
-            .groupBy(key)
-            .agg(F.count("*").alias("n"), F.min(_POS).alias("first"))
-            .where(F.col("n") > max_share)
-            .collect()
-        )
-        rows = sorted(rows, key=lambda r: (-r["n"], r["first"]))
-        values[key] = [r[key] for r in rows]
-        found += [GenericValue(key, mask_value(r[key]), int(r["n"])) for r in rows]
+        mine = sorted((r for r in rows if r["key"] == key), key=lambda r: (-r["n"], r["first"]))
+        values[key] = [r["value"] for r in mine]
+        found += [GenericValue(key, mask_value(r["value"]), int(r["n"])) for r in mine]
     return values, found
 
 
@@ -425,17 +437,27 @@ def _rule_keys(
 
 
 def _rule_stats(keyed: DataFrame, rules: list[BlockingRule], limit: int) -> list[RuleStats]:
+    stacked = None
+    for r in range(len(rules)):
+        part = keyed.where(F.col(f"k{r}").isNotNull()).select(
+            F.lit(r).alias("rule"), F.to_json(F.struct(F.col(f"k{r}").alias("k"))).alias("key")
+        )
+        stacked = part if stacked is None else stacked.unionByName(part)
+    assert stacked is not None
+    blocks = stacked.groupBy("rule", "key").count()
+    totals = {
+        row["rule"]: int(row["pairs"] or 0)
+        for row in blocks.groupBy("rule")
+        .agg(F.sum(F.col("count") * (F.col("count") - 1) / 2).cast("long").alias("pairs"))
+        .collect()
+    }
     out = []
     for r, rule in enumerate(rules):
-        blocks = keyed.where(F.col(f"k{r}").isNotNull()).groupBy(f"k{r}").count()
-        total = blocks.agg(F.sum(F.col("count") * (F.col("count") - 1) / 2).cast("long")).first()
-        pairs = int(total[0] or 0) if total is not None else 0
+        pairs = totals.get(r, 0)
         largest: list[tuple[str, int]] = []
         if pairs > limit:
-            for row in blocks.orderBy(F.desc("count")).limit(5).collect():
-                value = row[0]
-                text = "|".join(str(v) for v in value) if isinstance(value, T.Row) else value
-                largest.append((mask_value(text), int(row["count"])))
+            top = blocks.where(F.col("rule") == r).orderBy(F.desc("count")).limit(5).collect()
+            largest = [(mask_value(row["key"]), int(row["count"])) for row in top]
         out.append(RuleStats(rule.label, pairs, largest))
     return out
 
@@ -560,15 +582,24 @@ def _fit(
 
 
 def _term_frequencies(table: DataFrame, comparisons: list[Comparison]) -> TermFrequencies:
+    columns = tf_columns(comparisons, list(table.columns))
+    if not columns:
+        return TermFrequencies({})
+    stacked = None
+    for col in columns:
+        part = table.where(F.col(col).isNotNull()).select(
+            F.lit(col).alias("column"), F.col(col).alias("value")
+        )
+        stacked = part if stacked is None else stacked.unionByName(part)
+    assert stacked is not None
+    frame = stacked.groupBy("column", "value").count().toPandas()
     counts: dict[str, pd.Series] = {}
-    for comp in comparisons:
-        col = tf_column(comp)
-        if col is None or col in counts or col not in table.columns:
-            continue
-        frame = table.where(F.col(col).isNotNull()).groupBy(col).count().toPandas()
-        frame = frame.sort_values(["count", col], ascending=[False, True], kind="stable")
+    for col in columns:
+        mine = frame[frame["column"] == col].sort_values(
+            ["count", "value"], ascending=[False, True], kind="stable"
+        )
         counts[col] = pd.Series(
-            frame["count"].to_numpy(dtype=np.int64), index=pd.Index(frame[col], dtype=object)
+            mine["count"].to_numpy(dtype=np.int64), index=pd.Index(mine["value"], dtype=object)
         )
     return TermFrequencies(counts)
 
@@ -685,7 +716,10 @@ def _golden(
         )
         return build_golden(frame, extra, first.to_numpy(dtype=np.int64))
 
-    sample = table.limit(1).toPandas().assign(cluster=0)
+    # the output columns depend on the columns only: one placeholder record tells them
+    placeholder: dict[str, list[Any]] = {c: [None] for c in [_POS, *columns, *x_cols]}
+    placeholder.update({_POS: [0], "source": ["s"], "record_id": ["r"], "trust": [0]})
+    sample = pd.DataFrame(placeholder).assign(cluster=0)
     probe = golden_of(sample)
     golden_columns = list(probe.golden.columns)
     g_names = [f"g{i}" for i in range(len(golden_columns))]

@@ -25,6 +25,29 @@ from custmdm.config import Comparison, ExactLevel
 TF_ADJUSTMENT_LIMIT = 10.0
 
 
+#: The full name as one value (first and last name keys, in either order).
+FULL_NAME_COLUMN = "name_pair_key"
+#: The comparisons whose joint exact agreement is adjusted by the full name's frequency.
+FULL_NAME_PARTS = ("first_name", "last_name")
+
+
+def tf_columns(comparisons: Sequence[Comparison], available: Sequence[str]) -> list[str]:
+    """Every column whose value counts the adjustments need, in a fixed order."""
+    cols = [c for comp in comparisons if (c := tf_column(comp)) is not None and c in available]
+    if _full_name_parts(comparisons) is not None and FULL_NAME_COLUMN in available:
+        cols.append(FULL_NAME_COLUMN)
+    return list(dict.fromkeys(cols))
+
+
+def _full_name_parts(comparisons: Sequence[Comparison]) -> tuple[int, int] | None:
+    names = [comp.name for comp in comparisons]
+    if all(p in names for p in FULL_NAME_PARTS):
+        a, b = (names.index(p) for p in FULL_NAME_PARTS)
+        if tf_column(comparisons[a]) is not None and tf_column(comparisons[b]) is not None:
+            return a, b
+    return None
+
+
 def tf_column(comp: Comparison) -> str | None:
     """The column whose value frequencies adjust ``comp``'s exact level, if any."""
     if not comp.tf_adjust or not isinstance(comp.levels[0], ExactLevel):
@@ -40,12 +63,9 @@ class TermFrequencies:
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, comparisons: Sequence[Comparison]) -> TermFrequencies:
-        out: dict[str, pd.Series] = {}
-        for comp in comparisons:
-            col = tf_column(comp)
-            if col is not None and col in table and col not in out:
-                out[col] = table[col].value_counts(dropna=True)
-        return cls(out)
+        return cls(
+            {col: table[col].value_counts(dropna=True) for col in tf_columns(comparisons, list(table.columns))}
+        )
 
     def adjustments(
         self,
@@ -53,8 +73,15 @@ class TermFrequencies:
         levels: np.ndarray,
         left_values: Mapping[str, np.ndarray],
     ) -> np.ndarray:
-        """Adjustment in bits per pair; ``left_values[col]`` holds each pair's left value."""
+        """Adjustment in bits per pair; ``left_values[col]`` holds each pair's left value.
+
+        When first and last name both agree exactly, their two adjustments are replaced
+        by one for the full name, ``log2(u_first · u_last / p_full_name)``: first and last
+        names are not independent (script, gender, family), and a full name shared by
+        several people is weaker evidence than its parts suggest.
+        """
         adj = np.zeros(levels.shape[0])
+        per_comp: dict[int, np.ndarray] = {}
         for c, comp in enumerate(comparisons):
             col = tf_column(comp)
             if col is None or col not in self.counts:
@@ -72,5 +99,32 @@ class TermFrequencies:
             ok = pos >= 0
             bits = np.zeros(hit.size)
             bits[ok] = np.log2(u_exact / p[pos[ok]])
-            adj[hit] += np.clip(bits, -TF_ADJUSTMENT_LIMIT, TF_ADJUSTMENT_LIMIT)
+            bits = np.clip(bits, -TF_ADJUSTMENT_LIMIT, TF_ADJUSTMENT_LIMIT)
+            adj[hit] += bits
+            full = np.zeros(levels.shape[0])
+            full[hit] = bits
+            per_comp[c] = full
+        parts = _full_name_parts(comparisons)
+        if parts is not None and FULL_NAME_COLUMN in self.counts and FULL_NAME_COLUMN in left_values:
+            a, b = parts
+            both = np.flatnonzero((levels[:, a] == 0) & (levels[:, b] == 0))
+            counts = self.counts[FULL_NAME_COLUMN]
+            if both.size and a in per_comp and b in per_comp and counts.sum() > 0:
+                u_a = self._u_exact(tf_column(comparisons[a]))
+                u_b = self._u_exact(tf_column(comparisons[b]))
+                p_full = counts.to_numpy(dtype=float) / float(counts.sum())
+                pos = counts.index.get_indexer(pd.Index(left_values[FULL_NAME_COLUMN][both]))
+                ok = pos >= 0
+                joint = np.zeros(both.size)
+                joint[ok] = np.log2(u_a * u_b / p_full[pos[ok]])
+                joint = np.clip(joint, -TF_ADJUSTMENT_LIMIT, TF_ADJUSTMENT_LIMIT)
+                replace = both[ok]
+                adj[replace] += joint[ok] - per_comp[a][replace] - per_comp[b][replace]
         return adj
+
+    def _u_exact(self, column: str | None) -> float:
+        counts = self.counts[column] if column is not None else None
+        if counts is None or counts.sum() == 0:
+            return 1.0
+        p = counts.to_numpy(dtype=float) / float(counts.sum())
+        return float((p**2).sum())
