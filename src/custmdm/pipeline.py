@@ -579,7 +579,17 @@ class Resolver:
                     "tf_adjustment": tf[c],
                 }
             )
-        tf_total = np.array([sum(tf)])
+        joint_tf = float(self.tf_adjustments(table, result.comparisons, a, levels)[0]) - sum(tf)
+        if abs(joint_tf) > 1e-12:
+            terms.append(
+                {
+                    "comparison": "full name",
+                    "level": "how common the whole name is",
+                    "weight": 0.0,
+                    "tf_adjustment": joint_tf,
+                }
+            )
+        tf_total = np.array([sum(tf) + joint_tf])
         dependency = float(result.model.dependency_term(levels)[0])
         if dependency != 0.0:
             terms.append(

@@ -1023,9 +1023,7 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
 
         msg = f"comparisons use unknown column(s) {unknown}"
         raise ConfigError(msg)
-    frequencies_cols = [
-        col for comp in comparisons if (col := tf_column(comp)) is not None and col in columns
-    ]
+    frequencies_cols = tf_columns(comparisons, columns)
     agree_cols = [f"agree{r}" for r in range(len(rules))]
     with resolver._stage("compare"):
         levelled = _persist(
