@@ -132,8 +132,25 @@ def is_junk(text: str) -> bool:
     return squeezed in JUNK_TOKENS or text.casefold() in JUNK_TOKENS
 
 
+# Text that every cleaning step leaves as it is: printable ASCII and the basic Cyrillic letters
+# (all NFKC-stable, no controls) in runs separated by single spaces, nothing at either end.
+_PLAIN_TEXT_RE = re.compile(r"[!-~А-яЁё]+(?: [!-~А-яЁё]+)*")
+
+
 def clean_scalar(value: Any, field: str) -> tuple[str | None, Reasons]:
     """Clean one raw value: NFKC, strip controls, collapse whitespace, junk and length checks."""
+    if (
+        type(value) is str
+        and len(value) <= MAX_LENGTH
+        and _PLAIN_TEXT_RE.fullmatch(value)
+        and not is_junk(value)
+    ):
+        # fast path: nothing to clean (tests compare it with the full path)
+        return value, ()
+    return _clean_scalar_full(value, field)
+
+
+def _clean_scalar_full(value: Any, field: str) -> tuple[str | None, Reasons]:
     text = to_text(value)
     if text is None:
         return None, ()

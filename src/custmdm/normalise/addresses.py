@@ -204,6 +204,8 @@ _TOKEN_RE = re.compile(r"[\w]+(?:[-/][\w]+)*")
 _RU_POSTCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _US_ZIP_RE = re.compile(r"(?<![\d-])(\d{5}(?:-\d{4})?)\s*(?:,?\s*(?:usa|us|united states))?\s*$")
 _FIELD = "address"
+_DIGIT_RUN_RE = re.compile(r"[\d-]+")
+_POSTCODE_STRIP_RE = re.compile(r"[^\w-]")
 
 
 def address_tokens(text: str) -> list[str]:
@@ -273,7 +275,9 @@ def _postcode_from(text: str) -> tuple[str | None, str]:
         text = text[: m.start()] + " " + text[m.start() :].replace(code, " ", 1)
     if code is None:
         return None, text
-    return code, re.sub(rf"(?<![\d-]){re.escape(code)}(?![\d-])", " ", text)
+    # Every copy of the code not inside a longer run of digits and hyphens: such a copy is a
+    # whole run of [\d-] characters.
+    return code, _DIGIT_RUN_RE.sub(lambda m: " " if m.group(0) == code else m.group(0), text)
 
 
 def _address_one(
@@ -288,7 +292,7 @@ def _address_one(
 
     postcode_out: str | None = None
     if p_text:
-        digits = re.sub(r"[^\w-]", "", fold(p_text)).upper()
+        digits = _POSTCODE_STRIP_RE.sub("", fold(p_text)).upper()
         postcode_out = digits or None
     if a_text:
         extracted, a_rest = _postcode_from(a_text)
