@@ -48,6 +48,7 @@ household or a record whose source does not keep flat numbers.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -218,10 +219,15 @@ def address_tokens(text: str) -> list[str]:
     >>> address_tokens("12 Main St., Apt 4")
     ['12', 'main', 'street', 'кв', '4']
     """
+    return list(_address_tokens(text))
+
+
+@lru_cache(maxsize=1 << 18)
+def _address_tokens(text: str) -> tuple[str, ...]:
     folded = fix_mixed_script(fold(text)).replace("№", " ")
     for pattern, repl in _CITY_ALIASES:
         folded = pattern.sub(repl, folded)
-    return [_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded)]
+    return tuple(_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded))
 
 
 def _keys(tokens: list[str]) -> tuple[str | None, str | None]:

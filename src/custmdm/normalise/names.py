@@ -121,7 +121,7 @@ _PATRONYMIC_KEY_SUFFIX_RE = re.compile(r"(?:ovich|evich|ovic|evic|ovna|evna|inic
 _GIVEN_FROM_STEM = ("", "i", "a", "ei", "ia", "e")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def patronymic_strength(token: str) -> int:
     """How sure we are that a folded token is a patronymic: 0 no, 1 by ending, 2 sure.
 
@@ -150,7 +150,7 @@ def _is_surname_like(token: str) -> bool:
     return bool(_SURNAME_RE.fullmatch(token))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _is_given(token: str) -> bool:
     key = translit_key(token)
     return bool(key) and key in given_name_keys()
@@ -168,6 +168,7 @@ _STEM_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=1 << 18)
 def surname_stem(key: str) -> str:
     """Gender-neutral stem of a surname translit key (token-wise).
 
@@ -191,6 +192,11 @@ def surname_stem(key: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Folded tokens; ``","`` kept as a marker; initials lose their dot."""
+    return list(_tokens_cached(text))
+
+
+@lru_cache(maxsize=1 << 18)
+def _tokens_cached(text: str) -> tuple[str, ...]:
     folded = fix_mixed_script(fold(text))
     out: list[str] = []
     for tok in _TOKEN_RE.findall(folded):
@@ -207,7 +213,7 @@ def _tokens(text: str) -> list[str]:
             glued[-1] = f"{glued[-1]} {tok}"
         else:
             glued.append(tok)
-    return glued
+    return tuple(glued)
 
 
 # Score of a token by patronymic strength (0 none, 1 ending only, 2 sure) for each role.
@@ -216,6 +222,7 @@ _M_PATR = (0.0, 0.5, 3.0)
 _L_PATR = (0.0, 1.0, -2.0)
 
 
+@lru_cache(maxsize=1 << 18)
 def _role_score(token: str, role: str) -> float:
     if " " in token and token.split()[-1] in _PATRONYMIC_PARTICLES:
         return 3.0 if role == "M" else -3.0

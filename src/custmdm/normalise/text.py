@@ -97,7 +97,7 @@ def fix_mixed_script(text: str) -> str:
     return _WORD_RE.sub(_fix_word, text)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def fold(s: str) -> str:
     """Return the comparison form of a string.
 

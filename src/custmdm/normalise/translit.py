@@ -123,7 +123,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 18)
 def _token_key(token: str) -> str:
     out = token
     for _ in range(8):
@@ -135,7 +135,7 @@ def _token_key(token: str) -> str:
     return out
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def translit_key(s: str) -> str:
     """Return the Latin matching key of a name or any short text.
 
