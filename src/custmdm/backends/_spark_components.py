@@ -69,12 +69,12 @@ def _fingerprint(edges: DataFrame) -> tuple[int, int]:
 
 
 def _is_star_forest(edges: DataFrame) -> bool:
-    """Every node links to exactly one centre and no centre links anywhere."""
+    """Every node links to exactly one centre and no centre links anywhere (one job)."""
     parents = edges.groupBy("src").agg(F.count("*").alias("k"))
-    if parents.where(F.col("k") > 1).limit(1).count():
-        return False
+    two_parents = parents.where(F.col("k") > 1).select("src")
     centres = edges.select(F.col("dst").alias("src")).distinct()
-    return centres.join(edges.select("src"), "src").limit(1).count() == 0
+    linked_centres = centres.join(parents, "src").select("src")
+    return two_parents.unionByName(linked_centres).limit(1).count() == 0
 
 
 def connected_components(
