@@ -59,6 +59,11 @@ ENGINES = ("local", "spark")
 
 RANDOM_SEED = 20240601
 
+#: Pairs per chunk for the term-frequency adjustments and for writing pairs.parquet.
+TF_CHUNK_PAIRS = 2_000_000
+#: Rows per row group of pairs.parquet (pyarrow's default, as ``DataFrame.to_parquet`` writes).
+PAIRS_ROW_GROUP = 1024 * 1024
+
 
 #: Which field family a prepared column speaks about; a blocking key biases every
 #: comparison of its family.
@@ -181,7 +186,7 @@ class ResolutionResult:
         self.golden.to_csv(out / "golden.csv", index=False)
         self.lineage.to_csv(out / "lineage.csv", index=False)
         self.quality.to_csv(out / "quality.csv", index=False)
-        self.pairs.to_parquet(out / "pairs.parquet", index=False)
+        write_pairs(self.pairs, out / "pairs.parquet")
         self.model.save(out / "model.json")
         (out / "report.json").write_text(
             json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -209,6 +214,49 @@ class ResolutionResult:
         from custmdm.report.notebook import result_html
 
         return result_html(self)
+
+
+def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
+    """The integer type pandas keeps categorical codes in (so ``from_codes`` need not copy)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def write_pairs(pairs: pd.DataFrame, path: Path) -> None:
+    """``pairs.to_parquet(path, index=False)`` with text sides, one row group at a time.
+
+    Categorical columns are written as plain text, as an object column would be; writing
+    a row group at a time bounds the memory of the text copies.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def text(chunk: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                c: np.asarray(v, dtype=object) if isinstance(v.dtype, pd.CategoricalDtype) else v
+                for c, v in chunk.items()
+            },
+            copy=False,
+        )
+
+    if len(pairs) <= PAIRS_ROW_GROUP:
+        text(pairs).to_parquet(path, index=False)
+        return
+    writer: pq.ParquetWriter | None = None
+    try:
+        for start in range(0, len(pairs), PAIRS_ROW_GROUP):
+            chunk = pa.Table.from_pandas(
+                text(pairs.iloc[start : start + PAIRS_ROW_GROUP]), preserve_index=False
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(path, chunk.schema)
+            writer.write_table(chunk)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 class Resolver:
@@ -295,8 +343,17 @@ class Resolver:
     ) -> np.ndarray:
         """Term-frequency adjustment (bits) per pair of rows of ``table``."""
         tf = frequencies or TermFrequencies.from_table(table, comparisons)
-        values = {col: table[col].to_numpy()[left] for col in tf.counts}
-        return tf.adjustments(comparisons, levels, values)
+        columns = {col: table[col].to_numpy() for col in tf.counts}
+        if left.size <= TF_CHUNK_PAIRS:
+            return tf.adjustments(comparisons, levels, {c: v[left] for c, v in columns.items()})
+        # each pair's adjustment depends on that pair only: chunks bound the memory of the
+        # per-pair value arrays
+        out = np.empty(left.size)
+        for start in range(0, left.size, TF_CHUNK_PAIRS):
+            part = slice(start, start + TF_CHUNK_PAIRS)
+            values = {c: v[left[part]] for c, v in columns.items()}
+            out[part] = tf.adjustments(comparisons, levels[part], values)
+        return out
 
     def run(self, tables: dict[str, TableLike] | None = None) -> ResolutionResult:
         """Resolve every source into golden records."""
@@ -338,11 +395,19 @@ class Resolver:
                 done += left.size
                 self.progress("compare", done, total_est)
             if lefts:
+                # one concatenation at a time, each freeing its chunks: peak memory stays
+                # near one copy of the pairs plus the sort order
                 left = np.concatenate(lefts)
+                lefts.clear()
                 right = np.concatenate(rights)
+                rights.clear()
                 levels = np.concatenate(level_chunks)
+                level_chunks.clear()
                 order = np.lexsort((right, left))
-                left, right, levels = left[order], right[order], levels[order]
+                left = left[order]
+                right = right[order]
+                levels = levels[order]
+                del order
             else:
                 left = np.zeros(0, dtype=np.int32)
                 right = np.zeros(0, dtype=np.int32)
@@ -377,6 +442,8 @@ class Resolver:
                 levels, self.tf_adjustments(table, comparisons, left, levels)
             )
             prob = probability(weight)
+        # the blocking keys and encoded columns are not needed after scoring
+        del evaluator, blocker
         with self._stage("cluster"):
             threshold, curve = self.effective_threshold(model, n, left, right, prob, weight)
             edge = prob >= threshold
@@ -474,19 +541,24 @@ class Resolver:
         weight: np.ndarray,
         prob: np.ndarray,
     ) -> pd.DataFrame:
-        src = table["source"].to_numpy()
-        rid = table["record_id"].to_numpy()
-        data: dict[str, Any] = {
-            "left_source": src[left],
-            "left_record_id": rid[left],
-            "right_source": src[right],
-            "right_record_id": rid[right],
-            "match_weight": weight,
-            "match_probability": prob,
+        # categorical sides (categories sorted, so they sort as the strings do): a few bytes
+        # per pair instead of a pointer per pair and side
+        data: dict[str, Any] = {}
+        for name in ("source", "record_id"):
+            codes, uniques = pd.factorize(table[name].to_numpy(), sort=True)
+            codes = codes.astype(_code_dtype(len(uniques)), copy=False)
+            for side, rows in (("left", left), ("right", right)):
+                data[f"{side}_{name}"] = pd.Categorical.from_codes(
+                    codes[rows], categories=pd.Index(uniques, dtype=object), validate=False
+                )
+        data = {
+            k: data[k] for k in ("left_source", "left_record_id", "right_source", "right_record_id")
         }
+        data["match_weight"] = weight
+        data["match_probability"] = prob
         for c, comp in enumerate(comparisons):
-            data[f"level_{comp.name}"] = levels[:, c]
-        return pd.DataFrame(data)
+            data[f"level_{comp.name}"] = np.ascontiguousarray(levels[:, c])
+        return pd.DataFrame(data, copy=False)
 
     def _report(
         self,

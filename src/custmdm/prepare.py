@@ -317,9 +317,73 @@ def _input_size(config: ResolverConfig, tables: dict[str, TableLike] | None) -> 
     return total
 
 
+#: One normalised source as columns: ``(table columns, quality, extras columns, input rows)``.
+_SourceColumns = tuple[dict[str, np.ndarray], pd.DataFrame, dict[str, np.ndarray], int]
+
+
+def shared_strings(values: np.ndarray) -> np.ndarray:
+    """``values`` with every distinct value one object, when all present values are str/int/bool.
+
+    Normalisers build a new ``str`` per record; equal values sharing one object keeps
+    a column near 8 bytes per record. Missing entries are kept as they are; columns of
+    other kinds (floats, mixed types) are returned unchanged, since equal-but-different
+    values (``0.0`` and ``-0.0``, ``1`` and ``True``) must not merge.
+    """
+    values = np.asarray(values)
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in (
+        "string",
+        "integer",
+        "boolean",
+    ):
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    present = codes >= 0
+    out = values.copy()
+    out[present] = np.asarray(uniques, dtype=object)[codes[present]]
+    return out
+
+
+def _as_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {str(c): shared_strings(frame[c].to_numpy()) for c in frame.columns}
+
+
+def _prepare_source_columns(
+    config: ResolverConfig, source: SourceConfig, tables: dict[str, TableLike] | None
+) -> _SourceColumns:
+    """:func:`_prepare_source` as column arrays with shared strings (compact to ship and stack)."""
+    table, quality, extras, n_input = _prepare_source(config, source, tables)
+    return _as_columns(table), quality, _as_columns(extras), n_input
+
+
+def _stack_columns(
+    parts: list[dict[str, np.ndarray]], lengths: list[int], order: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Row-wise concatenation of column sets, one column at a time, as ``pd.concat`` would.
+
+    Columns come in order of first appearance; a source without a column contributes
+    missing values (dtype as ``pd.concat`` gives it). Each source's column is released
+    once stacked, so memory holds about one copy of the table, not two.
+    """
+    names: list[str] = []
+    for part in parts:
+        names += [c for c in part if c not in names]
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        pieces = [
+            pd.DataFrame({name: part.pop(name)}, copy=False)
+            if name in part
+            else pd.DataFrame(index=pd.RangeIndex(size))
+            for part, size in zip(parts, lengths, strict=True)
+        ]
+        values = pd.concat(pieces, ignore_index=True)[name].to_numpy()
+        del pieces
+        out[name] = values if order is None else values[order]
+    return out
+
+
 def _prepare_all(
     config: ResolverConfig, tables: dict[str, TableLike] | None
-) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]]:
+) -> list[_SourceColumns]:
     """Normalise the sources, one per worker process when the input is large.
 
     Each source is normalised whole by one process (normalisers learn a column's habits,
@@ -327,18 +391,20 @@ def _prepare_all(
     """
     workers = config.workers if config.workers is not None else min(2, os.cpu_count() or 1)
     if workers <= 1 or len(config.sources) <= 1 or _input_size(config, tables) < PARALLEL_MIN_INPUT:
-        return [_prepare_source(config, source, tables) for source in config.sources]
+        return [_prepare_source_columns(config, source, tables) for source in config.sources]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     # largest sources first, so two workers finish together
     order = sorted(
         range(len(config.sources)),
-        key=lambda k: -_input_size(config.model_copy(update={"sources": [config.sources[k]]}), tables),
+        key=lambda k: (
+            -_input_size(config.model_copy(update={"sources": [config.sources[k]]}), tables)
+        ),
     )
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {
             k: pool.submit(
-                _prepare_source,
+                _prepare_source_columns,
                 config,
                 config.sources[k],
                 {config.sources[k].name: tables[config.sources[k].name]}
@@ -352,35 +418,54 @@ def _prepare_all(
 
 def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) -> Prepared:
     """Load and normalise every source of ``config`` into one prepared table."""
-    tables_out, quality_out, extras_out = [], [], []
+    tables_out, quality_out, extras_out, lengths = [], [], [], []
     fields: set[str] = set()
     input_rows = 0
-    for source, (table, quality, extras, n_input) in zip(
+    for source, (table_cols, quality, extras_cols, n_input) in zip(
         config.sources, _prepare_all(config, tables), strict=True
     ):
-        tables_out.append(table)
+        n_records = len(table_cols["source"])
+        tables_out.append(table_cols)
         quality_out.append(quality)
-        extras_out.append(extras)
+        extras_out.append(extras_cols)
+        lengths.append(n_records)
         fields |= set(source.fields)
         input_rows += n_input
         log.info(
             "source %s: %d records normalised, %d quality flags",
             source.name,
-            len(table),
+            n_records,
             len(quality),
         )
-    table = pd.concat(tables_out, ignore_index=True)
-    extras = pd.concat(extras_out, ignore_index=True)
+    # sort by (source, record_id) column by column: no second copy of the whole table
+    keys = _stack_columns(
+        [{k: part[k] for k in ("source", "record_id")} for part in tables_out], lengths
+    )
+    order = np.lexsort((keys["record_id"], keys["source"]))
+    del keys
+    columns = _stack_columns(tables_out, lengths, order)
+    for col, values in columns.items():
+        if values.dtype == object:
+            # missing values are None; equal strings share one object across sources
+            values = shared_strings(values)
+            values[pd.isna(values)] = None
+            columns[col] = values
+    table = pd.DataFrame(columns, copy=False)
+    del columns
+    extras_cols = _stack_columns(extras_out, lengths, order)
     # column order must not depend on the order of sources in the config
-    extras = extras[sorted(extras.columns)]
-    for col in table.columns:
-        if table[col].dtype == object:
-            table[col] = table[col].where(table[col].notna(), None)
-    order = np.lexsort((table["record_id"].to_numpy(), table["source"].to_numpy()))
-    table = table.iloc[order].reset_index(drop=True)
-    extras = extras.iloc[order].reset_index(drop=True)
-    extras = extras.astype(object).where(extras.notna(), None)
+    extras_data = {}
+    for col in sorted(extras_cols):
+        values = extras_cols.pop(col).astype(object)
+        values[pd.isna(values)] = None
+        extras_data[col] = shared_strings(values)
+    extras = pd.DataFrame(extras_data, index=pd.RangeIndex(len(table)), copy=False)
+    del extras_data
+    before = set(table.columns)
     table = add_derived_keys(table)
+    for col in table.columns:
+        if col not in before:
+            table[col] = shared_strings(table[col].to_numpy())
     if config.pseudonymise_key_env is not None:
         key = _pseudonymisation_key(config.pseudonymise_key_env)
         table = pseudonymise(table, key)

@@ -117,14 +117,19 @@ class Blocker:
 
             msg = f"blocking rules use unknown key column(s) {missing}"
             raise ConfigError(msg)
-        self._key_codes: dict[str, np.ndarray] = {}
+        key_codes: dict[str, np.ndarray] = {}
         for key in sorted({k for r in self.rules for k in r.on}):
             codes = factorize_column(table[key].to_numpy())
             if generic and key in generic and generic[key].size:
                 codes = codes.copy()
                 codes[np.isin(codes, generic[key])] = -1
-            self._key_codes[key] = codes
-        self._rule_codes = [combine_codes([self._key_codes[k] for k in r.on]) for r in self.rules]
+            key_codes[key] = codes
+        # dense codes fit in int32 while a table has fewer than 2**31 rows: half the memory
+        code_type = np.int32 if len(table) < np.iinfo(np.int32).max else np.int64
+        self._rule_codes: list[np.ndarray] = [
+            combine_codes([key_codes[k] for k in r.on]).astype(code_type) for r in self.rules
+        ]
+        del key_codes
         self._table = table
         self.max_pairs_per_rule = max_pairs_per_rule
 

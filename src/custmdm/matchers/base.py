@@ -38,13 +38,15 @@ NULL_LEVEL = -1
 class EncodedColumn:
     """A prepared column as distinct values plus one code per record (-1 = missing)."""
 
-    codes: np.ndarray  # int64, per record
+    codes: np.ndarray  # int32 (int64 beyond 2**31 distinct values), per record
     uniques: np.ndarray  # object array of str
 
     @classmethod
     def from_values(cls, values: pd.Series | np.ndarray) -> EncodedColumn:
         codes, uniques = pd.factorize(pd.Series(values, copy=False), use_na_sentinel=True)
-        return cls(np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object))
+        # int32 codes halve the memory of every encoded column (kernels widen where needed)
+        code_type = np.int32 if len(uniques) < np.iinfo(np.int32).max else np.int64
+        return cls(np.asarray(codes, dtype=code_type), np.asarray(uniques, dtype=object))
 
     @cached_property
     def lengths(self) -> np.ndarray:
@@ -101,8 +103,8 @@ def _on_distinct(
 ) -> np.ndarray:
     """Run a kernel once per distinct (left, right) value pair and spread the result."""
     # symmetric kernels: order each pair so (a, b) and (b, a) share one evaluation
-    lo = np.minimum(lc, rc)
-    hi = np.maximum(lc, rc)
+    lo = np.minimum(lc, rc).astype(np.int64, copy=False)
+    hi = np.maximum(lc, rc).astype(np.int64, copy=False)
     n = max(len(col.uniques), 1)
     key = lo * n + hi
     # hash-based factorize: O(n), unlike the sort inside np.unique

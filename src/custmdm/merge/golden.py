@@ -24,7 +24,7 @@ emails keep every distinct value.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,16 +82,7 @@ def display_columns(table: pd.DataFrame) -> pd.DataFrame:
     first = table.get("first_name")
     if first is not None:
         parts = [table.get(c) for c in ("first_name", "middle_name", "last_name")]
-        cols = [
-            _map_distinct(p, _title)
-            if p is not None
-            else pd.Series(None, index=table.index, dtype=object)
-            for p in parts
-        ]
-        joined = cols[0].fillna("").astype(str)
-        for col in cols[1:]:
-            joined = joined.str.cat(col.fillna("").astype(str), sep=" ")
-        out["_full_name_display"] = joined.str.split().str.join(" ").replace("", None)
+        out["_full_name_display"] = _display_name(parts, table.index)
     for name, fallback in (("address", "address"), ("street", "street"), ("city", "city")):
         raw = table.get(f"raw_{name}")
         norm = table.get(fallback)
@@ -102,6 +93,38 @@ def display_columns(table: pd.DataFrame) -> pd.DataFrame:
         elif norm is not None:
             out[f"_{name}_display"] = norm
     return out
+
+
+def _display_name(parts: Sequence[pd.Series | None], index: pd.Index) -> pd.Series:
+    """Title-cased name parts joined by single spaces (None when empty).
+
+    Built once per distinct combination of parts, not once per record.
+    """
+    n = len(index)
+    combo = np.zeros(n, dtype=np.int64)
+    positions: list[np.ndarray] = []
+    texts: list[np.ndarray] = []
+    for part in parts:
+        if part is None:
+            titled: list[object] = []
+            codes = np.full(n, -1, dtype=np.int64)
+        else:
+            codes, uniques = pd.factorize(part, use_na_sentinel=True)
+            titled = [_title(u) for u in uniques]
+        # a missing part (or one _title empties) is ""; position len(titled) holds it
+        text = np.array([t if t is not None else "" for t in titled] + [""], dtype=object)
+        pos = np.where(codes < 0, len(titled), codes).astype(np.int64)
+        combo, _ = pd.factorize(combo * len(text) + pos)
+        positions.append(pos)
+        texts.append(text)
+    _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
+    shown = []
+    for row in first.tolist():
+        joined = " ".join(
+            " ".join(str(t[p[row]]) for t, p in zip(texts, positions, strict=True)).split()
+        )
+        shown.append(joined if joined else None)
+    return pd.Series(np.array(shown, dtype=object)[inverse.reshape(-1)], index=index, dtype=object)
 
 
 def _lexsort_frame(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -138,21 +161,24 @@ class GoldenResult:
     crosswalk: pd.DataFrame
 
 
-def _rank_frame(table: pd.DataFrame, labels: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
-    filled = np.zeros(len(table), dtype=np.int64)
-    length = np.zeros(len(table), dtype=np.int64)
+def _rank_frame(
+    table: Mapping[str, pd.Series], labels: np.ndarray, columns: Sequence[str]
+) -> pd.DataFrame:
+    n = labels.size
+    filled = np.zeros(n, dtype=np.int64)
+    length = np.zeros(n, dtype=np.int64)
     for col in columns:
         if col in table:
             values = table[col]
             filled += values.notna().to_numpy()
             length += values.fillna("").astype(str).str.len().to_numpy()
     return pd.DataFrame(
-        {"cluster": labels, "row": np.arange(len(table)), "filled": filled, "length": length}
+        {"cluster": labels, "row": np.arange(n), "filled": filled, "length": length}
     )
 
 
 def _choose(
-    table: pd.DataFrame,
+    table: Mapping[str, pd.Series],
     labels: np.ndarray,
     rules: Sequence[str],
     columns: Sequence[str],
@@ -191,6 +217,80 @@ def _choose(
     return frame.drop_duplicates("cluster", keep="first")[["cluster", "row"]]
 
 
+@dataclass
+class _LineagePart:
+    """Lineage rows of one attribute: cluster label, value and source row per row."""
+
+    attribute: str
+    clusters: np.ndarray
+    values: np.ndarray
+    rows: np.ndarray
+
+
+def _record_rank(sources: np.ndarray, record_ids: np.ndarray) -> np.ndarray:
+    """Rank of each row's (source, record_id) as strings; equal records share a rank.
+
+    A prepared table is sorted by (source, record_id) with one row per record, so the
+    row is the rank (checked in one pass); otherwise the ranks are computed.
+    """
+    n = sources.size
+    if n < 2:
+        return np.arange(n)
+    if (
+        pd.api.types.infer_dtype(sources, skipna=False) == "string"
+        and pd.api.types.infer_dtype(record_ids, skipna=False) == "string"
+    ):
+        s0, s1, r0, r1 = sources[:-1], sources[1:], record_ids[:-1], record_ids[1:]
+        if bool(np.all((s0 < s1) | ((s0 == s1) & (r0 < r1)))):
+            return np.arange(n)
+    s_codes, _ = pd.factorize(pd.Series(sources, copy=False).astype(str), sort=True)
+    r_codes, r_uniques = pd.factorize(pd.Series(record_ids, copy=False).astype(str), sort=True)
+    key = s_codes.astype(np.int64) * max(len(r_uniques), 1) + r_codes
+    return np.unique(key, return_inverse=True)[1].reshape(-1)
+
+
+def _lineage_frame(
+    parts: list[_LineagePart],
+    cluster_ids: np.ndarray,
+    customer_ids: np.ndarray,
+    sources: np.ndarray,
+    record_ids: np.ndarray,
+) -> pd.DataFrame:
+    """Lineage rows sorted by (customer_id, attribute, value, source, record_id).
+
+    Sorts on integer keys: a customer id's rank, an attribute's rank, the value's rank and
+    the record's rank, so only the values are compared as strings.
+    """
+    if not parts:
+        return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
+    cid_rank = np.empty(cluster_ids.size, dtype=np.int64)
+    cid_rank[np.argsort(customer_ids, kind="stable")] = np.arange(cluster_ids.size)
+    names = sorted({p.attribute for p in parts})
+    attr_rank = {a: k for k, a in enumerate(names)}
+    position = np.searchsorted(cluster_ids, np.concatenate([p.clusters for p in parts]))
+    attribute = np.concatenate(
+        [np.full(p.rows.size, attr_rank[p.attribute], dtype=np.int64) for p in parts]
+    )
+    values = np.concatenate([np.asarray(p.values, dtype=object) for p in parts])
+    rows = np.concatenate([p.rows for p in parts]).astype(np.int64, copy=False)
+    parts.clear()
+    value_codes, _ = pd.factorize(pd.Series(values, copy=False).astype(str), sort=True)
+    record_rank = _record_rank(sources, record_ids)
+    order = np.lexsort((record_rank[rows], value_codes, attribute, cid_rank[position]))
+    del value_codes
+    rows = rows[order]
+    return pd.DataFrame(
+        {
+            "customer_id": customer_ids[position[order]],
+            "attribute": np.asarray(names, dtype=object)[attribute[order]],
+            "value": values[order],
+            "source": sources[rows],
+            "record_id": record_ids[rows],
+        },
+        copy=False,
+    )[list(LINEAGE_COLUMNS)]
+
+
 def build_golden(
     table: pd.DataFrame,
     extras: pd.DataFrame,
@@ -204,15 +304,22 @@ def build_golden(
     sources = table["source"].to_numpy()
     record_ids = table["record_id"].to_numpy()
     cluster_ids = np.unique(labels)
-    cid_of = {int(c): customer_id_for(str(sources[c]), str(record_ids[c])) for c in cluster_ids}
+    # customer id per cluster, in the order of cluster_ids (sorted labels)
+    customer_ids = np.array(
+        [customer_id_for(str(sources[c]), str(record_ids[c])) for c in cluster_ids.tolist()],
+        dtype=object,
+    )
     customer = (
-        np.array([cid_of[int(c)] for c in labels], dtype=object) if n else np.zeros(0, dtype=object)
+        customer_ids[np.searchsorted(cluster_ids, labels)] if n else np.zeros(0, dtype=object)
     )
 
     crosswalk = pd.DataFrame({"source": sources, "record_id": record_ids, "customer_id": customer})
+    del customer
 
-    view = pd.concat([table, display_columns(table)], axis=1)
-    golden = pd.DataFrame({"customer_id": [cid_of[int(c)] for c in cluster_ids]})
+    # the table's columns and the display columns, without copying the table
+    view: dict[str, pd.Series] = {str(c): v for c, v in table.items()}
+    view.update({str(c): v for c, v in display_columns(table).items()})
+    golden = pd.DataFrame({"customer_id": customer_ids})
     golden["cluster"] = cluster_ids
     sizes = np.bincount(labels, minlength=n)
     golden["n_records"] = sizes[cluster_ids]
@@ -224,8 +331,9 @@ def build_golden(
     golden["sources"] = golden["cluster"].map(
         _join_groups(src_lists["cluster"].to_numpy(), src_lists["source"].to_numpy())
     )
+    del src_lists
 
-    lineage_parts: list[pd.DataFrame] = []
+    lineage_parts: list[_LineagePart] = []
     for _group, (rules, attrs) in GROUPS.items():
         columns = [col for _, col in attrs if col in view]
         if not columns:
@@ -240,15 +348,7 @@ def build_golden(
             golden[attr] = golden["cluster"].map(series)
             ok = pd.notna(values)
             lineage_parts.append(
-                pd.DataFrame(
-                    {
-                        "customer_id": [cid_of[int(c)] for c in chosen["cluster"].to_numpy()[ok]],
-                        "attribute": attr,
-                        "value": values[ok],
-                        "source": sources[rows[ok]],
-                        "record_id": record_ids[rows[ok]],
-                    }
-                )
+                _LineagePart(attr, chosen["cluster"].to_numpy()[ok], values[ok], rows[ok])
             )
 
     for multi, single in (("phones", "phones"), ("emails", "emails")):
@@ -267,21 +367,21 @@ def build_golden(
         golden[multi] = golden["cluster"].map(
             _join_groups(exploded["cluster"].to_numpy(), exploded["value"].to_numpy())
         )
-        rows = exploded["row"].to_numpy()
         lineage_parts.append(
-            pd.DataFrame(
-                {
-                    "customer_id": [cid_of[int(c)] for c in exploded["cluster"].to_numpy()],
-                    "attribute": multi,
-                    "value": exploded["value"].to_numpy(),
-                    "source": sources[rows],
-                    "record_id": record_ids[rows],
-                }
+            _LineagePart(
+                multi,
+                exploded["cluster"].to_numpy(),
+                exploded["value"].to_numpy(),
+                exploded["row"].to_numpy(),
             )
         )
+        del exploded
+    del view
 
     if len(extras.columns):
-        ext = pd.concat([extras.reset_index(drop=True), table[["trust", "updated_at"]]], axis=1)
+        ext: dict[str, pd.Series] = {str(c): v for c, v in extras.reset_index(drop=True).items()}
+        ext["trust"] = table["trust"]
+        ext["updated_at"] = table["updated_at"]
         for col in extras.columns:
             chosen = _choose(ext, labels, DEFAULT_RULES, [col], col)
             rows = chosen["row"].to_numpy()
@@ -292,14 +392,8 @@ def build_golden(
             )
             ok = pd.notna(values)
             lineage_parts.append(
-                pd.DataFrame(
-                    {
-                        "customer_id": [cid_of[int(c)] for c in chosen["cluster"].to_numpy()[ok]],
-                        "attribute": name,
-                        "value": values[ok].astype(str),
-                        "source": sources[rows[ok]],
-                        "record_id": record_ids[rows[ok]],
-                    }
+                _LineagePart(
+                    name, chosen["cluster"].to_numpy()[ok], values[ok].astype(str), rows[ok]
                 )
             )
 
@@ -309,15 +403,6 @@ def build_golden(
         .reset_index(drop=True)
     )
     golden = golden.astype(object).where(golden.notna(), None)
-    lineage = (
-        pd.concat(lineage_parts, ignore_index=True)
-        if lineage_parts
-        else pd.DataFrame(columns=list(LINEAGE_COLUMNS))
-    )
-    lineage = lineage.iloc[_lexsort_frame(lineage, list(LINEAGE_COLUMNS))]
+    lineage = _lineage_frame(lineage_parts, cluster_ids, customer_ids, sources, record_ids)
     # the prepared table is sorted by (source, record_id) already, so is the crosswalk
-    return GoldenResult(
-        golden=golden,
-        lineage=lineage.reset_index(drop=True)[list(LINEAGE_COLUMNS)],
-        crosswalk=crosswalk,
-    )
+    return GoldenResult(golden=golden, lineage=lineage, crosswalk=crosswalk)
