@@ -340,9 +340,12 @@ class Resolver:
         left: np.ndarray,
         levels: np.ndarray,
         frequencies: TermFrequencies | None = None,
+        reference: dict[str, tuple[float, float]] | None = None,
     ) -> np.ndarray:
         """Term-frequency adjustment (bits) per pair of rows of ``table``."""
         tf = frequencies or TermFrequencies.from_table(table, comparisons)
+        if reference:
+            tf.reference = dict(reference)
         columns = {col: table[col].to_numpy() for col in tf.counts}
         if left.size <= TF_CHUNK_PAIRS:
             return tf.adjustments(comparisons, levels, {c: v[left] for c, v in columns.items()})
@@ -439,7 +442,10 @@ class Resolver:
             else:
                 model = self.model
             weight = model.match_weight(
-                levels, self.tf_adjustments(table, comparisons, left, levels)
+                levels,
+                self.tf_adjustments(
+                    table, comparisons, left, levels, reference=self._tf_reference(model, table)
+                ),
             )
             prob = probability(weight)
         # the blocking keys and encoded columns are not needed after scoring
@@ -486,6 +492,15 @@ class Resolver:
         )
 
     # -- helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def _tf_reference(
+        model: FellegiSunterModel, table: pd.DataFrame
+    ) -> dict[str, tuple[float, float]]:
+        """The model's frozen term-frequency reference; set from ``table`` if it has none."""
+        if not model.tf_reference_:
+            model.tf_reference_ = TermFrequencies.from_table(table, model.comparisons).snapshot()
+        return model.tf_reference_
 
     def effective_threshold(
         self,
@@ -636,7 +651,11 @@ class Resolver:
         levels = evaluator.levels(a, b)
         weights = result.model.level_weights()
         tf = [
-            float(self.tf_adjustments(table, [comp], a, levels[:, [c]])[0])
+            float(
+                self.tf_adjustments(
+                    table, [comp], a, levels[:, [c]], reference=result.model.tf_reference_
+                )[0]
+            )
             for c, comp in enumerate(result.comparisons)
         ]
         terms: list[dict[str, Any]] = []
@@ -651,7 +670,11 @@ class Resolver:
                     "tf_adjustment": tf[c],
                 }
             )
-        joint_tf = float(self.tf_adjustments(table, result.comparisons, a, levels)[0]) - sum(tf)
+        joint_tf = float(
+            self.tf_adjustments(
+                table, result.comparisons, a, levels, reference=result.model.tf_reference_
+            )[0]
+        ) - sum(tf)
         if abs(joint_tf) > 1e-12:
             terms.append(
                 {

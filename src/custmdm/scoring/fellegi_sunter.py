@@ -141,6 +141,7 @@ class FellegiSunterModel:
         self.h_: list[np.ndarray] | None = None
         self.lambda_h_: float = 0.0
         self.threshold_: float | None = None
+        self.tf_reference_: dict[str, tuple[float, float]] = {}
         self.dependencies_: list[Dependency] = []
         self.diagnostics_ = EMDiagnostics()
         self.name_group = [
@@ -547,6 +548,9 @@ class FellegiSunterModel:
             "prior_match_probability": lam,
             "prior_household_probability": self.lambda_h_,
             "threshold": self.threshold_,
+            "term_frequency_reference": {
+                col: {"records": total, "u_exact": u} for col, (total, u) in self.tf_reference_.items()
+            },
             "dependencies": [
                 {
                     "comparison": self.comparisons[d.comparison].name,
@@ -599,6 +603,10 @@ class FellegiSunterModel:
             )
             for d in data.get("dependencies", [])
         ]
+        model.tf_reference_ = {
+            col: (float(v["records"]), float(v["u_exact"]))
+            for col, v in data.get("term_frequency_reference", {}).items()
+        }
         threshold = data.get("threshold")
         model.threshold_ = float(threshold) if threshold is not None else None
         model.household = model.lambda_h_ > 0

@@ -14,7 +14,7 @@ one vectorised lookup per pair.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,30 @@ class TermFrequencies:
     """Value counts per tf column: ``counts[column]`` is a Series indexed by value."""
 
     counts: dict[str, pd.Series]
+    #: Per column, (records with a value, u_exact) frozen when the model was fitted: with
+    #: them, p_v = count_v / records and u_exact do not move when unrelated records are
+    #: added later, so untouched customers keep their links (see docs/store.md).
+    reference: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, tuple[float, float]]:
+        """(records, u_exact) per column of the current counts, to freeze in a model."""
+        out = {}
+        for col, counts in self.counts.items():
+            total = float(counts.sum())
+            if total > 0:
+                p = counts.to_numpy(dtype=float) / total
+                out[col] = (total, float((p**2).sum()))
+        return out
+
+    def _total_and_u(self, column: str) -> tuple[float, float]:
+        if column in self.reference:
+            return self.reference[column]
+        counts = self.counts[column]
+        total = float(counts.sum())
+        if total == 0:
+            return 0.0, 1.0
+        p = counts.to_numpy(dtype=float) / total
+        return total, float((p**2).sum())
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, comparisons: Sequence[Comparison]) -> TermFrequencies:
@@ -87,11 +111,10 @@ class TermFrequencies:
             if col is None or col not in self.counts:
                 continue
             counts = self.counts[col]
-            total = float(counts.sum())
+            total, u_exact = self._total_and_u(col)
             if total == 0:
                 continue
             p = counts.to_numpy(dtype=float) / total
-            u_exact = float((p**2).sum())
             hit = np.flatnonzero(levels[:, c] == 0)
             if hit.size == 0:
                 continue
@@ -110,9 +133,11 @@ class TermFrequencies:
             both = np.flatnonzero((levels[:, a] == 0) & (levels[:, b] == 0))
             counts = self.counts[FULL_NAME_COLUMN]
             if both.size and a in per_comp and b in per_comp and counts.sum() > 0:
-                u_a = self._u_exact(tf_column(comparisons[a]))
-                u_b = self._u_exact(tf_column(comparisons[b]))
-                p_full = counts.to_numpy(dtype=float) / float(counts.sum())
+                # (u of each part and the full name's total come from the reference if frozen)
+                u_a = self._total_and_u(str(tf_column(comparisons[a])))[1]
+                u_b = self._total_and_u(str(tf_column(comparisons[b])))[1]
+                full_total = self._total_and_u(FULL_NAME_COLUMN)[0]
+                p_full = counts.to_numpy(dtype=float) / max(full_total, 1.0)
                 pos = counts.index.get_indexer(pd.Index(left_values[FULL_NAME_COLUMN][both]))
                 ok = pos >= 0
                 joint = np.zeros(both.size)
@@ -121,10 +146,3 @@ class TermFrequencies:
                 replace = both[ok]
                 adj[replace] += joint[ok] - per_comp[a][replace] - per_comp[b][replace]
         return adj
-
-    def _u_exact(self, column: str | None) -> float:
-        counts = self.counts[column] if column is not None else None
-        if counts is None or counts.sum() == 0:
-            return 1.0
-        p = counts.to_numpy(dtype=float) / float(counts.sum())
-        return float((p**2).sum())

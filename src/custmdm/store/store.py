@@ -995,7 +995,10 @@ class Store:
         report.pairs_compared = int(todo.size)
         report.pairs_reused = int(reuse.sum())
         weight = model.match_weight(
-            levels, Resolver.tf_adjustments(table, comparisons, left, levels)
+            levels,
+            Resolver.tf_adjustments(
+                table, comparisons, left, levels, reference=Resolver._tf_reference(model, table)
+            ),
         )
         prob = probability(weight)
         # the configured threshold, else the model's, else the best expected F1 (as a batch run)
