@@ -88,8 +88,12 @@ _POS = "pos"
 _NO_NULL = "\u0000custmdm-no-null\u0000"
 
 
-def local_session(master: str = "local[*]", *, shuffle_partitions: int = 8) -> SparkSession:
+def local_session(
+    master: str = "local[*]", *, shuffle_partitions: int = 8, driver_memory: str = "4g"
+) -> SparkSession:
     """A local SparkSession with the settings custmdm relies on (Arrow on, UI off).
+
+    In local mode the driver is the only JVM, so its heap bounds everything Spark caches.
 
     On a cluster, pass your own session: ``Resolver(cfg, engine="spark", spark=spark)``.
     """
@@ -97,6 +101,7 @@ def local_session(master: str = "local[*]", *, shuffle_partitions: int = 8) -> S
         SparkSession.builder.master(master)
         .appName("custmdm")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.driver.memory", driver_memory)
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
