@@ -73,6 +73,7 @@ _FAMILIES: dict[str, str] = {
     "first_phonetic": "first",
     "first_initial": "first",
     "first_full_key": "first",
+    "first_full_name": "first",
     "last_full_key": "last",
     "middle_full_key": "middle",
     "last_name": "last",

@@ -243,6 +243,12 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
             name = table[f"{part}_name"].fillna("").str.replace(".", "", regex=False).str.strip()
             initial_only = (name.str.len() == 1) & key.notna()
             table[f"{part}_full_key"] = key.where(~initial_only & (key.str.len() > 0), None)
+            if part == "first":
+                # nicknames are about whole names: an initial is no nickname of anything
+                table["first_full_name"] = table["first_name"].where(~initial_only, None)
+            if part == "last" and "last_stem" in table:
+                # nor is an initial a masculine or feminine form of a surname
+                table["last_stem"] = table["last_stem"].where(~initial_only, None)
             letter = key.str.slice(0, 1).where(key.str.len() > 0, None)
             table[f"{part}_letter"] = letter
             table[f"{part}_initial"] = letter.where(~initial_only, letter + ".")

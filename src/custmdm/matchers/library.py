@@ -30,7 +30,7 @@ def first_name_comparison() -> Comparison:
             ExactLevel(column="first_full_key"),
             # first and last name swapped between the records
             ExactLevel(column="name_pair_key"),
-            NicknameLevel(column="first_name"),
+            NicknameLevel(column="first_full_name"),
             JaroWinklerLevel(column="first_full_key", threshold=0.92),
             JaroWinklerLevel(column="first_full_key", threshold=0.8),
             InitialLevel(column="first_initial"),
