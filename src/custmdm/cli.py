@@ -38,9 +38,9 @@ class _Progress:
 
     #: What each stage counts; totals of stages in ``_ESTIMATED`` are estimates.
     _UNITS: ClassVar[dict[str, str]] = {
-        "normalise": "records",
+        "normalise": "sources",
         "compare": "pairs",
-        "em": "iterations",
+        "em": "blocking rules",
     }
     _ESTIMATED: ClassVar[frozenset[str]] = frozenset({"compare"})
 

@@ -371,7 +371,7 @@ class Resolver:
         cfg = self.config
         self.timings = {}
         with self._stage("normalise"):
-            prepared = prepare(cfg, tables)
+            prepared = prepare(cfg, tables, self.progress)
         table = prepared.table
         n = len(table)
         log.info("%d records from %d sources", n, len(cfg.sources))
@@ -439,6 +439,7 @@ class Resolver:
                     random_counts,
                     PatternCounts.from_levels(levels, n_levels),
                     n * (n - 1) // 2,
+                    progress=self.progress,
                 )
             else:
                 model = self.model

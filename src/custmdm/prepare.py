@@ -14,7 +14,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -388,7 +388,9 @@ def _stack_columns(
 
 
 def _prepare_all(
-    config: ResolverConfig, tables: dict[str, TableLike] | None
+    config: ResolverConfig,
+    tables: dict[str, TableLike] | None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[_SourceColumns]:
     """Normalise the sources, one per worker process when the input is large.
 
@@ -396,8 +398,14 @@ def _prepare_all(
     e.g. its date order), so the result does not depend on the number of workers.
     """
     workers = config.workers if config.workers is not None else min(2, os.cpu_count() or 1)
-    if workers <= 1 or len(config.sources) <= 1 or _input_size(config, tables) < PARALLEL_MIN_INPUT:
-        return [_prepare_source_columns(config, source, tables) for source in config.sources]
+    n_sources = len(config.sources)
+    report = progress or (lambda stage, done, total: None)
+    if workers <= 1 or n_sources <= 1 or _input_size(config, tables) < PARALLEL_MIN_INPUT:
+        out = []
+        for k, source in enumerate(config.sources):
+            out.append(_prepare_source_columns(config, source, tables))
+            report("normalise", k + 1, n_sources)
+        return out
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     # largest sources first, so two workers finish together
@@ -419,16 +427,25 @@ def _prepare_all(
             )
             for k in order
         }
-        return [futures[k].result() for k in range(len(config.sources))]
+        for done, _ in enumerate(as_completed(futures.values()), start=1):
+            report("normalise", done, n_sources)
+        return [futures[k].result() for k in range(n_sources)]
 
 
-def prepare(config: ResolverConfig, tables: dict[str, TableLike] | None = None) -> Prepared:
-    """Load and normalise every source of ``config`` into one prepared table."""
+def prepare(
+    config: ResolverConfig,
+    tables: dict[str, TableLike] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Prepared:
+    """Load and normalise every source of ``config`` into one prepared table.
+
+    ``progress("normalise", sources_done, sources)`` is called as sources finish.
+    """
     tables_out, quality_out, extras_out, lengths = [], [], [], []
     fields: set[str] = set()
     input_rows = 0
     for source, (table_cols, quality, extras_cols, n_input) in zip(
-        config.sources, _prepare_all(config, tables), strict=True
+        config.sources, _prepare_all(config, tables, progress), strict=True
     ):
         n_records = len(table_cols["source"])
         tables_out.append(table_cols)

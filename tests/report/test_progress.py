@@ -17,15 +17,15 @@ def test_progress_counts_each_stage_in_its_own_unit(monkeypatch):
     term = _Terminal()
     monkeypatch.setattr(sys, "stderr", term)
     progress = _Progress(True)
-    progress("normalise", 500, 1000)
+    progress("normalise", 3, 6)
     progress("compare", 10, 200)  # a new stage starts on a new line
     progress("compare", 200, 200)
     progress("em", 10, 10)
     assert term.getvalue() == (
-        "\rnormalise: 500 of 1,000 records (50%)\n"
+        "\rnormalise: 3 of 6 sources (50%)\n"
         "\rcompare: 10 of ~200 pairs (5%)"
         "\rcompare: 200 of ~200 pairs (100%)\n"
-        "\rem: 10 of 10 iterations (100%)\n"
+        "\rem: 10 of 10 blocking rules (100%)\n"
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,8 +166,11 @@ class FellegiSunterModel:
         random_pairs: PatternCounts,
         candidates: PatternCounts,
         total_pairs: int,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> FellegiSunterModel:
         """Fit u from random pairs, m (and h) by EM per blocking rule, and the priors.
+
+        ``progress("em", rules_done, rules)`` is called after each blocking rule's EM.
 
         * ``u`` comes from ``random_pairs`` (agreement among random pairs, nearly all
           non-matches) and is then fixed.
@@ -204,7 +208,9 @@ class FellegiSunterModel:
         m_weights = np.zeros(n_comp)
         h_sums = [np.zeros(n) for n in self.n_levels]
         h_weights = np.zeros(n_comp)
-        for session in sessions:
+        for k, session in enumerate(sessions):
+            if progress is not None:
+                progress("em", k + 1, len(sessions))
             if session.pairs.total == 0:
                 continue
             res = self._em_session(session, init, u)
