@@ -42,9 +42,9 @@ GROUPS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
         DEFAULT_RULES,
         [
             ("full_name", "_full_name_display"),
-            ("first_name", "first_name"),
-            ("middle_name", "middle_name"),
-            ("last_name", "last_name"),
+            ("first_name", "_first_name_display"),
+            ("middle_name", "_middle_name_display"),
+            ("last_name", "_last_name_display"),
         ],
     ),
     "birth_date": (DEFAULT_RULES, [("birth_date", "birth_date")]),
@@ -83,6 +83,9 @@ def display_columns(table: pd.DataFrame) -> pd.DataFrame:
     if first is not None:
         parts = [table.get(c) for c in ("first_name", "middle_name", "last_name")]
         out["_full_name_display"] = _display_name(parts, table.index)
+        for name, part in zip(("first_name", "middle_name", "last_name"), parts, strict=True):
+            if part is not None:
+                out[f"_{name}_display"] = _display_name([part], table.index)
     for name, fallback in (("address", "address"), ("street", "street"), ("city", "city")):
         raw = table.get(f"raw_{name}")
         norm = table.get(fallback)
