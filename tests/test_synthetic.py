@@ -21,22 +21,9 @@ from custmdm.datasets.synthetic import (
     make_config,
     write_generated,
 )
+from custmdm.schema import CANONICAL_FIELDS as SCHEMA_FIELDS
 
-CANONICAL_FIELDS = {
-    "full_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "birth_date",
-    "phone",
-    "email",
-    "address",
-    "postcode",
-    "city",
-    "street",
-    "house_number",
-    "national_id",
-}
+CANONICAL_FIELDS = set(SCHEMA_FIELDS)
 SOURCE_KEYS = {
     "name",
     "path",

@@ -446,7 +446,7 @@ class Resolver:
             weight = model.match_weight(
                 levels,
                 self.tf_adjustments(
-                    table, comparisons, left, levels, reference=self._tf_reference(model, table)
+                    table, comparisons, left, levels, reference=self.tf_reference(model, table)
                 ),
             )
             prob = probability(weight)
@@ -496,13 +496,13 @@ class Resolver:
     # -- helpers -----------------------------------------------------------------------
 
     @staticmethod
-    def _tf_reference(
+    def tf_reference(
         model: FellegiSunterModel, table: pd.DataFrame
     ) -> dict[str, tuple[float, float]]:
-        """The model's frozen term-frequency reference; set from ``table`` if it has none."""
-        if not model.tf_reference_:
-            model.tf_reference_ = TermFrequencies.from_table(table, model.comparisons).snapshot()
-        return model.tf_reference_
+        """The model's frozen term-frequency reference; frozen from ``table`` if it has none."""
+        if model.tf_reference_:
+            return model.tf_reference_
+        return model.freeze_term_frequencies(TermFrequencies.from_table(table, model.comparisons))
 
     def effective_threshold(
         self,

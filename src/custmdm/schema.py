@@ -41,23 +41,3 @@ LINEAGE_COLUMNS: Final[tuple[str, ...]] = (
 
 #: Columns of the quality output, in order.
 QUALITY_COLUMNS: Final[tuple[str, ...]] = ("source", "record_id", "field", "reason")
-
-#: Golden-record attributes chosen by survivorship, in output order.
-GOLDEN_ATTRIBUTES: Final[tuple[str, ...]] = (
-    "full_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "birth_date",
-    "phone",
-    "email",
-    "address",
-    "postcode",
-    "city",
-    "street",
-    "house_number",
-    "national_id",
-)
-
-#: Multi-valued golden attributes: every distinct value is kept.
-MULTI_VALUED: Final[dict[str, str]] = {"phones": "phone", "emails": "email"}

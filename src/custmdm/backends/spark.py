@@ -1064,10 +1064,7 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
         else:
             model = resolver.model
         frequencies = _term_frequencies(table, comparisons)
-        # the same frozen reference as the local engine (Resolver._tf_reference)
-        if not model.tf_reference_:
-            model.tf_reference_ = frequencies.snapshot()
-        frequencies.reference = dict(model.tf_reference_)
+        frequencies.reference = dict(model.freeze_term_frequencies(frequencies))
         scored = _persist(_score(spark, levelled, comparisons, model, frequencies))
         scored.count()
     with resolver._stage("cluster"):

@@ -28,6 +28,7 @@ import numpy as np
 
 from custmdm.config import Comparison
 from custmdm.exceptions import ConfigError, NotFittedError
+from custmdm.scoring.term_frequency import TermFrequencies
 
 _EPS = 1e-6
 MODEL_FORMAT = "custmdm.fellegi_sunter/1"
@@ -463,6 +464,18 @@ class FellegiSunterModel:
             raise NotFittedError(msg)
         return self.m_, self.u_, self.lambda_
 
+    def freeze_term_frequencies(
+        self, frequencies: TermFrequencies
+    ) -> dict[str, tuple[float, float]]:
+        """The model's term-frequency reference, frozen from ``frequencies`` on first use.
+
+        Every engine and the store score with this reference, so value-count totals seen
+        when the model was fitted stay fixed as unrelated records arrive.
+        """
+        if not self.tf_reference_:
+            self.tf_reference_ = frequencies.snapshot()
+        return self.tf_reference_
+
     @property
     def lambda_u_(self) -> float:
         """Prior share of pairs that are strangers."""
@@ -555,7 +568,8 @@ class FellegiSunterModel:
             "prior_household_probability": self.lambda_h_,
             "threshold": self.threshold_,
             "term_frequency_reference": {
-                col: {"records": total, "u_exact": u} for col, (total, u) in self.tf_reference_.items()
+                col: {"records": total, "u_exact": u}
+                for col, (total, u) in self.tf_reference_.items()
             },
             "dependencies": [
                 {

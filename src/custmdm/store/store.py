@@ -997,7 +997,7 @@ class Store:
         weight = model.match_weight(
             levels,
             Resolver.tf_adjustments(
-                table, comparisons, left, levels, reference=Resolver._tf_reference(model, table)
+                table, comparisons, left, levels, reference=Resolver.tf_reference(model, table)
             ),
         )
         prob = probability(weight)
