@@ -27,7 +27,16 @@ from custmdm.exceptions import BlockingError
 log = logging.getLogger(__name__)
 
 #: Keys that identify a person on their own; a value carried by too many records is generic.
-IDENTIFIER_KEYS: tuple[str, ...] = ("phone", "email", "national_id")
+IDENTIFIER_KEYS: tuple[str, ...] = ("phone_key", "email", "national_id")
+
+#: The input field a derived key stands for, in reports and quality flags.
+_FIELD_OF_KEY = {"phone_key": "phone"}
+
+
+def key_field(key: str) -> str:
+    """The field name users know a blocking key by (``phone_key`` is the phone)."""
+    return _FIELD_OF_KEY.get(key, key)
+
 
 DEFAULT_CHUNK_PAIRS = 2_000_000
 
@@ -264,7 +273,9 @@ def generic_values(
         codes_out[key] = big
         for code in big[np.argsort(-counts[big], kind="stable")]:
             first = int(np.flatnonzero(codes == code)[0])
-            found.append(GenericValue(key, mask_value(table[key].iat[first]), int(counts[code])))
+            found.append(
+                GenericValue(key_field(key), mask_value(table[key].iat[first]), int(counts[code]))
+            )
     return codes_out, found
 
 
@@ -277,7 +288,10 @@ def default_blocking_rules(fields: Sequence[str] | set[str]) -> list[BlockingRul
     has = set(fields)
     names = bool(has & {"full_name", "first_name", "last_name"})
     rules: list[BlockingRule] = []
-    for key in ("phone", "email", "national_id"):
+    if "phone" in has:
+        # the phone's matching key: a bare +1/+7 number meets itself written with either code
+        rules.append(BlockingRule(on=["phone_key"]))
+    for key in ("email", "national_id"):
         if key in has:
             rules.append(BlockingRule(on=[key]))
     if names:
