@@ -444,7 +444,13 @@ def _rule_keys(
                 present = present & key(k).isNotNull()
             expr = F.when(present, F.struct(*cols))
         exprs.append(expr.alias(f"k{r}"))
-    return _persist(table.select(_POS, *exprs))
+    keyed = table.select(_POS, *exprs)
+    for r, rule in enumerate(rules):
+        if rule.max_block_size is not None:
+            # the local engine's _cap_blocks: an oversized block builds no pairs
+            size = F.count(F.lit(1)).over(_window_by(f"k{r}"))
+            keyed = keyed.withColumn(f"k{r}", F.when(size <= rule.max_block_size, F.col(f"k{r}")))
+    return _persist(keyed)
 
 
 def _rule_stats(keyed: DataFrame, rules: list[BlockingRule], limit: int) -> list[RuleStats]:
