@@ -105,6 +105,13 @@ def _summary(out: Path, report: dict) -> str:
         f"outputs in {out}: crosswalk.csv golden.csv lineage.csv pairs.parquet quality.csv "
         "model.json report.json report.html",
     ]
+    if cal := report.get("threshold_calibration"):
+        before, after = cal["without_labels"], cal["with_labels"]
+        lines.append(
+            f"threshold {before['threshold']:.2f} -> {after['threshold']:.2f} from "
+            f"{cal['labelled_pairs']} labelled pairs (F1 on them {before['f1']:.3f} -> "
+            f"{after['f1']:.3f})"
+        )
     for w in report["model"]["diagnostics"]["warnings"]:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
@@ -114,7 +121,11 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     from custmdm.pipeline import Resolver
 
     resolver = Resolver(
-        args.config, model=args.model, progress=_Progress(not args.quiet), engine=args.engine
+        args.config,
+        model=args.model,
+        progress=_Progress(not args.quiet),
+        engine=args.engine,
+        labelled_pairs=args.labels,
     )
     result = resolver.run()
     out = result.write(args.out, html_report=not args.no_report)
@@ -184,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="YAML or JSON config file")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--model", help="model.json to reuse instead of training")
+    p.add_argument(
+        "--labels",
+        help="CSV of labelled pairs (left_source, left_record_id, right_source, "
+        "right_record_id, match) that calibrate the threshold",
+    )
     p.add_argument(
         "--no-report", action="store_true", help="skip report.html (the other outputs are written)"
     )

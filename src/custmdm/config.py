@@ -264,6 +264,15 @@ class ResolverConfig(_Model):
             "saved in model.json."
         ),
     )
+    labelled_pairs: str | None = Field(
+        default=None,
+        description=(
+            "CSV of labelled record pairs (left_source, left_record_id, right_source, "
+            "right_record_id, match). When the threshold is not set, the candidate threshold "
+            "whose clusters agree best with these labels is used; report.json shows the "
+            "effect. Relative paths resolve against the config file."
+        ),
+    )
     max_pairs_per_rule: int = Field(
         default=300_000_000,
         ge=1,
@@ -324,13 +333,20 @@ class ResolverConfig(_Model):
         msg = f"no source named {name!r} in the config"
         raise ConfigError(msg)
 
-    def resolve_path(self, source: SourceConfig) -> Path | None:
-        if source.path is None:
+    def _resolve(self, given: str | None) -> Path | None:
+        """A path from the config; a relative one resolves against the config's folder."""
+        if given is None:
             return None
-        path = Path(source.path)
+        path = Path(given)
         if not path.is_absolute() and self.base_dir is not None:
             path = Path(self.base_dir) / path
         return path
+
+    def resolve_path(self, source: SourceConfig) -> Path | None:
+        return self._resolve(source.path)
+
+    def resolve_labels_path(self) -> Path | None:
+        return self._resolve(self.labelled_pairs)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(

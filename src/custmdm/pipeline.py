@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,14 @@ from custmdm.blocking.rules import (
     key_field,
 )
 from custmdm.clustering.components import cluster
-from custmdm.clustering.threshold import ThresholdPoint, choose_threshold
+from custmdm.clustering.threshold import (
+    ThresholdPoint,
+    calibrate_threshold,
+    choose_threshold,
+    labelled_quality,
+)
 from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig, load_config
+from custmdm.labels import check_labelled_pairs, labelled_positions, read_labelled_pairs
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
 from custmdm.merge.golden import build_golden
@@ -282,6 +288,7 @@ class Resolver:
         progress: ProgressCallback | None = None,
         engine: str = "local",
         spark: Any = None,
+        labelled_pairs: pd.DataFrame | str | Path | None = None,
     ) -> None:
         if engine not in ENGINES:
             from custmdm.exceptions import ConfigError
@@ -296,6 +303,15 @@ class Resolver:
         self.model = model
         self.progress = progress or (lambda stage, done, total: None)
         self.timings: dict[str, float] = {}
+        if labelled_pairs is None and self.config.labelled_pairs is not None:
+            labelled_pairs = self.config.resolve_labels_path()
+        if isinstance(labelled_pairs, str | Path):
+            labelled_pairs = read_labelled_pairs(labelled_pairs)
+        elif labelled_pairs is not None:
+            labelled_pairs = check_labelled_pairs(labelled_pairs)
+        self.labelled_pairs: pd.DataFrame | None = labelled_pairs
+        #: The threshold with and without the labelled pairs, for report.json.
+        self.calibration: dict[str, Any] | None = None
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -454,7 +470,14 @@ class Resolver:
         # the blocking keys and encoded columns are not needed after scoring
         del evaluator, blocker
         with self._stage("cluster"):
-            threshold, curve = self.effective_threshold(model, n, left, right, prob, weight)
+            labelled = (
+                labelled_positions(table, self.labelled_pairs)
+                if self.labelled_pairs is not None
+                else None
+            )
+            threshold, curve = self.effective_threshold(
+                model, n, left, right, prob, weight, labelled=labelled
+            )
             edge = prob >= threshold
             labels, split = cluster(
                 n,
@@ -513,17 +536,78 @@ class Resolver:
         right: np.ndarray,
         prob: np.ndarray,
         weight: np.ndarray,
+        *,
+        labelled: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> tuple[float, list[ThresholdPoint]]:
-        """The configured threshold; else the model's; else the best expected F1 (then saved)."""
+        """The configured threshold; else the model's; else the best expected F1 (then saved).
+
+        With ``labelled`` pairs (positions and answers) and no configured threshold, the
+        match weights are recalibrated on them (a logistic fit) and the threshold with the best
+        expected F1 under the recalibrated probabilities is used and saved in the model;
+        :attr:`calibration` records the labels' precision, recall and F1 before and after.
+        """
         if self.config.threshold is not None:
             return self.config.threshold, []
+        curve: list[ThresholdPoint] = []
+        size = self.config.clustering.max_cluster_size
         if model.threshold_ is not None:
-            return model.threshold_, []
-        threshold, curve = choose_threshold(
-            n, left, right, prob, weight, max_cluster_size=self.config.clustering.max_cluster_size
-        )
+            threshold = model.threshold_
+        else:
+            threshold, curve = choose_threshold(n, left, right, prob, weight, max_cluster_size=size)
+        if labelled is not None and labelled[0].size:
+            threshold = self._calibrate(n, left, right, prob, weight, labelled, threshold)
         model.threshold_ = threshold
         return threshold, curve
+
+    def _calibrate(
+        self,
+        n: int,
+        left: np.ndarray,
+        right: np.ndarray,
+        prob: np.ndarray,
+        weight: np.ndarray,
+        labelled: tuple[np.ndarray, np.ndarray, np.ndarray],
+        threshold: float,
+    ) -> float:
+        """The threshold after recalibrating on labelled pairs; :attr:`calibration` for the report."""
+        size = self.config.clustering.max_cluster_size
+        a, b, _ = labelled
+        # each labelled pair's weight, when it is a candidate pair (pairs are sorted by left, right)
+        key = left.astype(np.int64) * n + right
+        wanted = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+        at = np.searchsorted(key, wanted)
+        hit = at < key.size
+        hit[hit] = key[at[hit]] == wanted[hit]
+        labelled_weight = np.full(wanted.size, np.nan)
+        labelled_weight[hit] = weight[at[hit]]
+        calibrated, (scale, shift) = calibrate_threshold(
+            n, left, right, prob, weight, labelled, labelled_weight, max_cluster_size=size
+        )
+        chosen = threshold if math.isnan(calibrated) else calibrated
+        before, after = (
+            asdict(
+                labelled_quality(n, left, right, prob, weight, labelled, t, max_cluster_size=size)
+            )
+            for t in (threshold, chosen)
+        )
+        self.calibration = {
+            "labelled_pairs": int(a.size),
+            "labelled_matches": int(labelled[2].sum()),
+            "labelled_candidates": int(hit.sum()),
+            "weight_scale": round(scale, 6),
+            "weight_shift_bits": round(shift, 6),
+            "without_labels": before,
+            "with_labels": after,
+        }
+        log.debug(
+            "threshold %.3f -> %.3f from %d labelled pairs (F1 on them %.3f -> %.3f)",
+            threshold,
+            chosen,
+            a.size,
+            before["f1"],
+            after["f1"],
+        )
+        return chosen
 
     @staticmethod
     def _generic_quality(table: pd.DataFrame, generic_codes: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -622,6 +706,7 @@ class Resolver:
             ],
             "clusters_split": [{"size": a, "pieces": b} for a, b in split.split],
             "threshold": threshold,
+            **({"threshold_calibration": self.calibration} if self.calibration else {}),
             "threshold_curve": [
                 {
                     "threshold": pt.threshold,

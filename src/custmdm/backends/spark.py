@@ -55,7 +55,7 @@ from custmdm.blocking.rules import (
 )
 from custmdm.clustering.components import SplitReport, pivot_split
 from custmdm.config import BlockingRule, Comparison, ResolverConfig, SourceConfig
-from custmdm.exceptions import BlockingError
+from custmdm.exceptions import BlockingError, ConfigError
 from custmdm.matchers.base import pair_levels
 from custmdm.merge.golden import build_golden
 from custmdm.pipeline import ResolutionResult, Resolver, biased_comparisons
@@ -985,6 +985,12 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
 
     ``tables`` may give pandas/polars/pyarrow tables or Spark DataFrames by source name.
     """
+    if resolver.labelled_pairs is not None:
+        msg = (
+            "labelled pairs calibrate the threshold on the local engine only: resolve a sample "
+            "locally with them and pass its model.json (--model) to the Spark engine"
+        )
+        raise ConfigError(msg)
     spark = _session(resolver)
     cfg = resolver.config
     resolver.timings = {}
@@ -1024,8 +1030,6 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
             generic_rows = generic_rows.unionByName(part)
         missing = sorted({k for r in rules for k in r.on} - set(prep.columns))
         if missing:
-            from custmdm.exceptions import ConfigError
-
             msg = f"blocking rules use unknown key column(s) {missing}"
             raise ConfigError(msg)
         keyed = _rule_keys(table, rules, generic_values)
@@ -1036,8 +1040,6 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
     columns = _needed_columns(comparisons)
     unknown = sorted(set(columns) - set(prep.columns))
     if unknown:
-        from custmdm.exceptions import ConfigError
-
         msg = f"comparisons use unknown column(s) {unknown}"
         raise ConfigError(msg)
     frequencies_cols = tf_columns(comparisons, columns)
