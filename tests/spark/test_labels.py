@@ -23,5 +23,5 @@ def test_spark_engine_refuses_labels_and_says_what_to_do(spark: Any, company_2k_
         }
     )
     resolver = Resolver(company_2k_dir, engine="spark", spark=spark, labelled_pairs=labels)
-    with pytest.raises(ConfigError, match="model.json"):
+    with pytest.raises(ConfigError, match=r"model\.json"):
         resolver.run()
