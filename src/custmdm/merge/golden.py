@@ -252,22 +252,22 @@ def _record_rank(sources: np.ndarray, record_ids: np.ndarray) -> np.ndarray:
     return np.unique(key, return_inverse=True)[1].reshape(-1)
 
 
-def _lineage_frame(
+def _lineage_columns(
     parts: list[_LineagePart],
     cluster_ids: np.ndarray,
     customer_ids: np.ndarray,
     sources: np.ndarray,
     record_ids: np.ndarray,
     record_rank: np.ndarray,
-) -> pd.DataFrame:
-    """Lineage rows sorted by (customer_id, attribute, value, source, record_id).
+) -> dict[str, np.ndarray]:
+    """Lineage columns, rows sorted by (customer_id, attribute, value, source, record_id).
 
     Sorts on integer keys: a customer id's rank, an attribute's rank, the value's rank and
     the record's rank (``record_rank``, per row of the table), so only the values are
     compared as strings.
     """
     if not parts:
-        return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
+        return {c: np.zeros(0, dtype=object) for c in LINEAGE_COLUMNS}
     cid_rank = np.empty(cluster_ids.size, dtype=np.int64)
     cid_rank[np.argsort(customer_ids, kind="stable")] = np.arange(cluster_ids.size)
     names = sorted({p.attribute for p in parts})
@@ -283,23 +283,21 @@ def _lineage_frame(
     order = np.lexsort((record_rank[rows], value_codes, attribute, cid_rank[position]))
     del value_codes
     rows = rows[order]
-    return pd.DataFrame(
-        {
-            "customer_id": customer_ids[position[order]],
-            "attribute": np.asarray(names, dtype=object)[attribute[order]],
-            "value": values[order],
-            "source": sources[rows],
-            "record_id": record_ids[rows],
-        },
-        copy=False,
-    )[list(LINEAGE_COLUMNS)]
+    columns = {
+        "customer_id": customer_ids[position[order]],
+        "attribute": np.asarray(names, dtype=object)[attribute[order]],
+        "value": values[order],
+        "source": sources[rows],
+        "record_id": record_ids[rows],
+    }
+    return {c: columns[c] for c in LINEAGE_COLUMNS}
 
 
 #: Records per chunk of whole clusters that golden records and lineage are built for at once.
 #: Survivorship looks at one cluster at a time and both outputs sort by customer id first,
 #: so chunks of consecutive customer ids give the same rows as one pass, with the sort
 #: and ranking temporaries of one chunk only.
-MERGE_CHUNK_RECORDS = 1_000_000
+MERGE_CHUNK_RECORDS = 250_000
 
 #: Table columns survivorship reads, beside the value columns of GROUPS.
 _MERGE_INPUTS = (
@@ -320,18 +318,16 @@ _MERGE_INPUTS = (
 )
 
 
-def _stack_frames(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
-    """Row-wise concatenation of frames with the same object columns, one column at a time.
+def _stack_columns(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Row-wise concatenation of chunks' columns, one column at a time.
 
     Each chunk's column is released once stacked, so memory holds one copy of the result
     plus one column, not two copies as ``pd.concat`` would.
     """
-    if len(frames) == 1:
-        return frames[0]
     data: dict[str, np.ndarray] = {}
-    for col in columns:
-        data[col] = np.concatenate([f.pop(col).to_numpy() for f in frames])
-    frames.clear()
+    for col in list(parts[0]):
+        data[col] = np.concatenate([part.pop(col) for part in parts])
+    parts.clear()
     return pd.DataFrame(data, copy=False)
 
 
@@ -372,16 +368,21 @@ def build_golden(
     sizes = np.bincount(labels, minlength=n)
     cluster_sizes = sizes[cluster_ids]
     by_customer = np.argsort(customer_ids, kind="stable")
-    golden_parts: list[pd.DataFrame] = []
-    lineage_parts: list[pd.DataFrame] = []
-    for chunk in _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS):
-        chunk = np.sort(chunk)  # cluster positions in cluster_ids order, as one pass has them
-        in_chunk = np.zeros(cluster_ids.size, dtype=bool)
-        in_chunk[chunk] = True
-        rows = np.flatnonzero(in_chunk[position])  # ascending: the table's row order holds
-        part = pd.DataFrame({c: table[c].to_numpy()[rows] for c in inputs}, copy=False)
-        ext = pd.DataFrame({str(c): v.to_numpy()[rows] for c, v in extras.items()}, copy=False)
-        golden, lineage = _golden_chunk(
+    chunks = _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS)
+    golden_parts: list[dict[str, np.ndarray]] = []
+    lineage_parts: list[dict[str, np.ndarray]] = []
+    for chunk in chunks if len(chunks) > 1 else [np.arange(cluster_ids.size)]:
+        if len(chunks) > 1:
+            chunk = np.sort(chunk)  # cluster positions in cluster_ids order, as one pass has them
+            in_chunk = np.zeros(cluster_ids.size, dtype=bool)
+            in_chunk[chunk] = True
+            rows = np.flatnonzero(in_chunk[position])  # ascending: the table's row order holds
+            part = pd.DataFrame({c: table[c].to_numpy()[rows] for c in inputs}, copy=False)
+            ext = pd.DataFrame({str(c): v.to_numpy()[rows] for c, v in extras.items()}, copy=False)
+        else:
+            rows = np.arange(n)
+            part, ext = table, extras
+        golden_columns, lineage_columns = _golden_chunk(
             part,
             ext,
             labels[rows],
@@ -393,25 +394,11 @@ def build_golden(
             record_ids,
             record_rank,
         )
-        golden_parts.append(golden)
-        lineage_parts.append(lineage)
-    if not golden_parts:
-        golden, lineage = _golden_chunk(
-            pd.DataFrame({c: table[c].to_numpy() for c in inputs}, copy=False),
-            pd.DataFrame({str(c): v.to_numpy() for c, v in extras.items()}, copy=False),
-            labels,
-            np.arange(n),
-            cluster_ids,
-            customer_ids,
-            cluster_sizes,
-            sources,
-            record_ids,
-            record_rank,
-        )
-    else:
-        columns = list(golden_parts[0].columns)
-        golden = _stack_frames(golden_parts, columns)
-        lineage = _stack_frames(lineage_parts, list(LINEAGE_COLUMNS))
+        del part, ext
+        golden_parts.append(golden_columns)
+        lineage_parts.append(lineage_columns)
+    golden = _stack_columns(golden_parts)
+    lineage = _stack_columns(lineage_parts)
     # the prepared table is sorted by (source, record_id) already, so is the crosswalk
     return GoldenResult(golden=golden, lineage=lineage, crosswalk=crosswalk)
 
@@ -427,8 +414,8 @@ def _golden_chunk(
     sources: np.ndarray,
     record_ids: np.ndarray,
     record_rank: np.ndarray,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Golden records and lineage of whole clusters: the rows of ``table`` and ``extras``.
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Golden records and lineage (as columns) of whole clusters: the rows of ``table``.
 
     ``rows_of`` maps a row of ``table`` to its row in the full table (what ``sources``,
     ``record_ids`` and ``record_rank`` are indexed by); ``labels`` and ``cluster_ids``
@@ -524,11 +511,16 @@ def _golden_chunk(
         .sort_values("customer_id", kind="stable")
         .reset_index(drop=True)
     )
-    golden = golden.astype(object).where(golden.notna(), None)
-    lineage = _lineage_frame(
+    # every column as objects, missing values None (as ``astype(object).where(notna)``)
+    golden_columns: dict[str, np.ndarray] = {}
+    for col in list(golden.columns):
+        values = golden.pop(col).astype(object).to_numpy()
+        values[pd.isna(values)] = None
+        golden_columns[str(col)] = values
+    lineage = _lineage_columns(
         lineage_parts, cluster_ids, customer_ids, sources, record_ids, record_rank
     )
-    return golden, lineage
+    return golden_columns, lineage
 
 
 def _as_text(values: np.ndarray) -> np.ndarray:
