@@ -39,7 +39,7 @@ from febrl import write_febrl
 
 HERE = Path(__file__).resolve().parent
 TOOLS = ("custmdm", "splink")
-_GEN = re.compile(r"gen(\d+(?:\.\d+)?)([km]?)", re.IGNORECASE)
+_GEN = re.compile(r"gen(\d+(?:\.\d+)?)([km]?)(-stress)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Dataset:
 
 
 def gen_records(name: str) -> int | None:
-    """``gen10k`` → 10000, ``gen1m`` → 1000000; None for a non-generator name."""
+    """``gen10k`` → 10000, ``gen1m-stress`` → 1000000; None for a non-generator name."""
     match = _GEN.fullmatch(name)
     if not match:
         return None
@@ -71,7 +71,7 @@ def prepare_dataset(name: str, data_dir: Path, seed: int) -> Dataset:
         return Dataset(name, directory / "config.yaml", directory / "truth.csv", name)
     records = gen_records(name)
     if records is None:
-        msg = f"unknown dataset {name!r}: use febrl3, febrl4 or gen<N> (gen10k, gen1m…)"
+        msg = f"unknown dataset {name!r}: use febrl3, febrl4 or gen<N>[-stress] (gen10k, gen1m-stress…)"
         raise SystemExit(msg)
     directory = data_dir / f"{name}-seed{seed}"
     if not (directory / "config.yaml").exists() or not (directory / "truth.csv").exists():
@@ -85,6 +85,8 @@ def prepare_dataset(name: str, data_dir: Path, seed: int) -> Dataset:
             "--out",
             str(directory),
         ]
+        if name.lower().endswith("-stress"):
+            command.append("--stress")  # same-name strangers sharing emails, more namesakes
         print(f"[harness] generating {name}: {' '.join(command)}", file=sys.stderr)
         subprocess.run(command, check=True)
     return Dataset(name, directory / "config.yaml", directory / "truth.csv", "departmental")

@@ -93,6 +93,15 @@ class BlockingRule(_Model):
 
     on: list[str] = Field(min_length=1)
     name: str | None = None
+    max_block_size: int | None = Field(
+        default=None,
+        ge=2,
+        description=(
+            "Blocks of more records than this build no pairs under this rule (their records "
+            "still meet through the other rules): for weak keys such as a full name, whose "
+            "largest blocks grow with the square of the data."
+        ),
+    )
 
     @property
     def label(self) -> str:

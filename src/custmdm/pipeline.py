@@ -32,6 +32,7 @@ from custmdm.blocking.rules import (
     Blocker,
     default_blocking_rules,
     generic_values,
+    key_field,
 )
 from custmdm.clustering.components import cluster
 from custmdm.clustering.threshold import ThresholdPoint, choose_threshold
@@ -541,7 +542,7 @@ class Resolver:
                     {
                         "source": table["source"].to_numpy()[rows],
                         "record_id": table["record_id"].to_numpy()[rows],
-                        "field": key,
+                        "field": key_field(key),
                         "reason": "generic_value",
                     }
                 )

@@ -262,6 +262,10 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
         lo = first.where(first.fillna("") <= last.fillna(""), last)
         hi = last.where(first.fillna("") <= last.fillna(""), first)
         table["name_pair_key"] = (lo + " " + hi).where(both, None)
+    if "phone" in table:
+        from custmdm.normalise.phones import phone_keys
+
+        table["phone_key"] = phone_keys(table["phone"])
     if "birth_date" in table:
         table["birth_year"] = table["birth_date"].str.slice(0, 4)
     if "city" in table:

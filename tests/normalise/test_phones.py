@@ -33,6 +33,10 @@ VALID = [
     ("+1 212 555 0147", ("RU",), "+12125550147"),
     ("212.555.0147", ("US",), "+12125550147"),
     ("+44 20 7946 0958", ("RU",), "+442079460958"),
+    # a Kazakh +7 number is valid, but not in Russia: a listed region that claims it wins
+    ("7079728378", ("RU", "US"), "+17079728378"),
+    ("7079728378", ("RU",), "+77079728378"),
+    ("+7 707 972 83 78", ("RU", "US"), "+77079728378"),
     ("тел. 8 916 123 45 67", ("RU",), RU),
     ("tel:+79161234567", ("RU",), RU),
     ("моб. 89161234567", ("RU",), RU),
@@ -139,21 +143,27 @@ def test_empty_regions_rejected():
 
 
 def _reference(raw: str, regions: tuple[str, ...]) -> str | None:
-    """phonenumbers applied directly to the raw text, region by region."""
+    """phonenumbers applied directly to the raw text, region by region: the first number
+    valid for its region, else the first valid anywhere (a Kazakh +7 number under RU)."""
     import phonenumbers
 
     from custmdm.normalise.phones import preferred_regions
 
     text = "+" + raw[2:] if raw.startswith("00") else raw
     regions = preferred_regions(raw, regions)
+    valid_elsewhere = []
     for region in regions if not text.startswith("+") else (None,):
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return None
+        if not phonenumbers.is_valid_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if region is None or phonenumbers.is_valid_number_for_region(number, region):
+            return e164
+        valid_elsewhere.append(e164)
+    return valid_elsewhere[0] if valid_elsewhere else None
 
 
 def _formats(digits: str, rng) -> list[str]:

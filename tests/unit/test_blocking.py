@@ -100,3 +100,28 @@ def test_combine_codes_missing_if_any_key_missing() -> None:
     out = combine_codes([a, b])
     assert out[0] == out[1] and out[0] >= 0
     assert out[2] == -1 and out[3] == -1
+
+
+def test_block_over_max_block_size_builds_no_pairs_under_that_rule() -> None:
+    # four records share one name (a block of 4), two share another (a block of 2)
+    table = pd.DataFrame(
+        {
+            "name": ["a", "a", "a", "a", "b", "b"],
+            "phone": ["p1", "p1", None, None, "p2", None],
+        }
+    )
+    capped = BlockingRule(on=["name"], max_block_size=3)
+    pairs = Blocker(table, [capped], max_pairs_per_rule=10**6).all_pairs()
+    assert set(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)) == {(4, 5)}
+    assert [s.pairs for s in Blocker(table, [capped], max_pairs_per_rule=10**6).stats()] == [1]
+    # the capped block's records still meet through another rule
+    both = Blocker(table, [BlockingRule(on=["phone"]), capped], max_pairs_per_rule=10**6)
+    left, right = both.all_pairs()
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, 1), (4, 5)}
+
+
+def test_max_block_size_is_validated() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        BlockingRule(on=["name"], max_block_size=1)

@@ -46,7 +46,13 @@ from pyspark.sql import types as T
 
 from custmdm._version import __version__
 from custmdm.backends._spark_components import connected_components
-from custmdm.blocking.rules import IDENTIFIER_KEYS, GenericValue, RuleStats, mask_value
+from custmdm.blocking.rules import (
+    IDENTIFIER_KEYS,
+    GenericValue,
+    RuleStats,
+    key_field,
+    mask_value,
+)
 from custmdm.clustering.components import SplitReport, pivot_split
 from custmdm.config import BlockingRule, Comparison, ResolverConfig, SourceConfig
 from custmdm.exceptions import BlockingError
@@ -414,7 +420,7 @@ def _generic(
     for key in keys:
         mine = sorted((r for r in rows if r["key"] == key), key=lambda r: (-r["n"], r["first"]))
         values[key] = [r["value"] for r in mine]
-        found += [GenericValue(key, mask_value(r["value"]), int(r["n"])) for r in mine]
+        found += [GenericValue(key_field(key), mask_value(r["value"]), int(r["n"])) for r in mine]
     return values, found
 
 
@@ -438,7 +444,13 @@ def _rule_keys(
                 present = present & key(k).isNotNull()
             expr = F.when(present, F.struct(*cols))
         exprs.append(expr.alias(f"k{r}"))
-    return _persist(table.select(_POS, *exprs))
+    keyed = table.select(_POS, *exprs)
+    for r, rule in enumerate(rules):
+        if rule.max_block_size is not None:
+            # the local engine's _cap_blocks: an oversized block builds no pairs
+            size = F.count(F.lit(1)).over(_window_by(f"k{r}"))
+            keyed = keyed.withColumn(f"k{r}", F.when(size <= rule.max_block_size, F.col(f"k{r}")))
+    return _persist(keyed)
 
 
 def _rule_stats(keyed: DataFrame, rules: list[BlockingRule], limit: int) -> list[RuleStats]:
@@ -1001,7 +1013,7 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
                     generic_quality.where(F.col(key).isin(generic_values[key])).select(
                         "source",
                         "record_id",
-                        F.lit(key).alias("field"),
+                        F.lit(key_field(key)).alias("field"),
                         F.lit("generic_value").alias("reason"),
                     )
                 )

@@ -27,9 +27,21 @@ from custmdm.exceptions import BlockingError
 log = logging.getLogger(__name__)
 
 #: Keys that identify a person on their own; a value carried by too many records is generic.
-IDENTIFIER_KEYS: tuple[str, ...] = ("phone", "email", "national_id")
+IDENTIFIER_KEYS: tuple[str, ...] = ("phone_key", "email", "national_id")
+
+#: The input field a derived key stands for, in reports and quality flags.
+_FIELD_OF_KEY = {"phone_key": "phone"}
+
+
+def key_field(key: str) -> str:
+    """The field name users know a blocking key by (``phone_key`` is the phone)."""
+    return _FIELD_OF_KEY.get(key, key)
+
 
 DEFAULT_CHUNK_PAIRS = 2_000_000
+
+#: Largest block of the default full-name rule (see :func:`default_blocking_rules`).
+NAME_BLOCK_LIMIT = 100
 
 
 _MASK_KEY = os.urandom(16)
@@ -127,7 +139,8 @@ class Blocker:
         # dense codes fit in int32 while a table has fewer than 2**31 rows: half the memory
         code_type = np.int32 if len(table) < np.iinfo(np.int32).max else np.int64
         self._rule_codes: list[np.ndarray] = [
-            combine_codes([key_codes[k] for k in r.on]).astype(code_type) for r in self.rules
+            _cap_blocks(combine_codes([key_codes[k] for k in r.on]).astype(code_type), r)
+            for r in self.rules
         ]
         del key_codes
         self._table = table
@@ -204,6 +217,30 @@ class Blocker:
         return left[order], right[order]
 
 
+def _cap_blocks(codes: np.ndarray, rule: BlockingRule) -> np.ndarray:
+    """``codes`` with the blocks over the rule's ``max_block_size`` set to -1 (no block)."""
+    if rule.max_block_size is None:
+        return codes
+    valid = codes >= 0
+    if not valid.any():
+        return codes
+    sizes = np.bincount(codes[valid])
+    over = np.zeros(codes.size, dtype=bool)
+    over[valid] = sizes[codes[valid]] > rule.max_block_size
+    if over.any():
+        log.info(
+            "blocking rule '%s': %d blocks of more than %d records (%d records) build no "
+            "pairs under this rule",
+            rule.label,
+            int((sizes > rule.max_block_size).sum()),
+            rule.max_block_size,
+            int(over.sum()),
+        )
+        codes = codes.copy()
+        codes[over] = -1
+    return codes
+
+
 def _pairs_within_blocks(
     codes: np.ndarray, chunk_pairs: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -264,7 +301,9 @@ def generic_values(
         codes_out[key] = big
         for code in big[np.argsort(-counts[big], kind="stable")]:
             first = int(np.flatnonzero(codes == code)[0])
-            found.append(GenericValue(key, mask_value(table[key].iat[first]), int(counts[code])))
+            found.append(
+                GenericValue(key_field(key), mask_value(table[key].iat[first]), int(counts[code]))
+            )
     return codes_out, found
 
 
@@ -277,12 +316,17 @@ def default_blocking_rules(fields: Sequence[str] | set[str]) -> list[BlockingRul
     has = set(fields)
     names = bool(has & {"full_name", "first_name", "last_name"})
     rules: list[BlockingRule] = []
-    for key in ("phone", "email", "national_id"):
+    if "phone" in has:
+        # the phone's matching key: a bare +1/+7 number meets itself written with either code
+        rules.append(BlockingRule(on=["phone_key"]))
+    for key in ("email", "national_id"):
         if key in has:
             rules.append(BlockingRule(on=[key]))
     if names:
-        # first and last name in either order
-        rules.append(BlockingRule(on=["name_pair_key"]))
+        # first and last name in either order; a full name carried by more than
+        # NAME_BLOCK_LIMIT records is common enough that its pairs come from the rules with
+        # a second key (its blocks grow with the square of the data: 664 records at 1M)
+        rules.append(BlockingRule(on=["name_pair_key"], max_block_size=NAME_BLOCK_LIMIT))
     if names and "birth_date" in has:
         rules.append(BlockingRule(on=["last_phonetic", "birth_date"]))
         rules.append(BlockingRule(on=["first_phonetic", "birth_date"]))

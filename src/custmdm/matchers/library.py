@@ -83,7 +83,7 @@ def phone_comparison() -> Comparison:
         name="phone",
         column="phones",
         levels=[
-            ExactLevel(column="phone"),
+            ExactLevel(column="phone_key"),
             SharedValueLevel(),
             LevenshteinLevel(column="phone", max_distance=1),
         ],

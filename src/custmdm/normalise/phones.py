@@ -32,6 +32,7 @@ __all__ = [
     "fast_e164",
     "is_junk_phone_digits",
     "normalise_phones",
+    "phone_keys",
     "preferred_regions",
 ]
 
@@ -211,14 +212,31 @@ def fast_e164(compact: str, regions: tuple[str, ...]) -> str | None:
 
 
 def _parse_candidate(text: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """Parse under each region in turn; a number valid *for* the region wins.
+
+    ``7043991003`` parsed as Russian is a valid Kazakh +7 number, but a source whose
+    regions are RU then US means the US number: a number valid only in another country
+    sharing the calling code is taken only when no listed region claims it.
+    """
     candidate = "+" + text[2:] if text.startswith("00") else text
-    for region in regions if not candidate.lstrip().startswith("+") else (None,):
+    if candidate.lstrip().startswith("+"):
+        regions_to_try: tuple[str | None, ...] = (None,)
+    else:
+        regions_to_try = regions
+    elsewhere: str | None = None
+    for region in regions_to_try:
         try:
             number = phonenumbers.parse(candidate, region)
         except NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
+        if not phonenumbers.is_valid_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        if region is None or phonenumbers.is_valid_number_for_region(number, region):
+            return e164, None
+        elsewhere = elsewhere or e164
+    if elsewhere is not None:
+        return elsewhere, None
     return None, INVALID_PHONE
 
 
@@ -285,3 +303,26 @@ def normalise_phones(
     if not region_tuple:
         raise ValueError("normalise_phones needs at least one region. Got an empty sequence.")
     return apply_distinct(raw, lambda v: _normalise_one(v, region_tuple), PHONE_COLUMNS)
+
+
+#: Calling codes whose national numbers are ten digits and overlap: written without a
+#: country code, ``904 985 1939`` is both a Jacksonville and a Russian mobile number.
+_TEN_DIGIT_CODES = ("+1", "+7")
+
+
+def phone_keys(phones: pd.Series) -> pd.Series:
+    """Matching key of E.164 numbers: the ten national digits for +1 and +7, else E.164.
+
+    A source that stores bare ten-digit numbers cannot say which of the two countries it
+    meant, so its ``+7`` reading must still meet the ``+1`` number written elsewhere. Two
+    people whose numbers differ only in that calling code are rare enough to leave to the
+    other fields.
+
+    Examples
+    --------
+    >>> phone_keys(pd.Series(["+79049851939", "+19049851939", "+442079460958", None])).tolist()
+    ['9049851939', '9049851939', '+442079460958', None]
+    """
+    text = phones.astype(object)
+    ten = text.str.startswith(_TEN_DIGIT_CODES, na=False) & text.str.len().eq(12)
+    return text.where(~ten, text.str.slice(2)).where(text.notna(), None)

@@ -88,7 +88,10 @@ class TermFrequencies:
     @classmethod
     def from_table(cls, table: pd.DataFrame, comparisons: Sequence[Comparison]) -> TermFrequencies:
         return cls(
-            {col: table[col].value_counts(dropna=True) for col in tf_columns(comparisons, list(table.columns))}
+            {
+                col: table[col].value_counts(dropna=True)
+                for col in tf_columns(comparisons, list(table.columns))
+            }
         )
 
     def adjustments(
@@ -128,7 +131,11 @@ class TermFrequencies:
             full[hit] = bits
             per_comp[c] = full
         parts = _full_name_parts(comparisons)
-        if parts is not None and FULL_NAME_COLUMN in self.counts and FULL_NAME_COLUMN in left_values:
+        if (
+            parts is not None
+            and FULL_NAME_COLUMN in self.counts
+            and FULL_NAME_COLUMN in left_values
+        ):
             a, b = parts
             both = np.flatnonzero((levels[:, a] == 0) & (levels[:, b] == 0))
             counts = self.counts[FULL_NAME_COLUMN]
