@@ -486,17 +486,21 @@ class Resolver:
                 weight[edge],
                 max_cluster_size=cfg.clustering.max_cluster_size,
             )
+        n_pairs, n_edges = left.size, int(edge.sum())
+        # the pairs frame shares the weights and copies the levels; the pair arrays are not
+        # needed any more, so golden records are built without them
+        pairs = self._pairs_frame(table, comparisons, left, right, levels, weight, prob)
+        del left, right, levels, weight, prob, edge
         with self._stage("merge"):
             merged = build_golden(table, prepared.extras, labels)
         quality = pd.concat([prepared.quality, generic_quality], ignore_index=True)
         quality = quality.sort_values(list(QUALITY_COLUMNS), kind="stable").reset_index(drop=True)
-        pairs = self._pairs_frame(table, comparisons, left, right, levels, weight, prob)
         report = self._report(
             prepared,
             rule_stats,
             generic,
-            left.size,
-            int(edge.sum()),
+            n_pairs,
+            n_edges,
             labels,
             split,
             model,

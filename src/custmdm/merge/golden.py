@@ -252,20 +252,22 @@ def _record_rank(sources: np.ndarray, record_ids: np.ndarray) -> np.ndarray:
     return np.unique(key, return_inverse=True)[1].reshape(-1)
 
 
-def _lineage_frame(
+def _lineage_columns(
     parts: list[_LineagePart],
     cluster_ids: np.ndarray,
     customer_ids: np.ndarray,
     sources: np.ndarray,
     record_ids: np.ndarray,
-) -> pd.DataFrame:
-    """Lineage rows sorted by (customer_id, attribute, value, source, record_id).
+    record_rank: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Lineage columns, rows sorted by (customer_id, attribute, value, source, record_id).
 
     Sorts on integer keys: a customer id's rank, an attribute's rank, the value's rank and
-    the record's rank, so only the values are compared as strings.
+    the record's rank (``record_rank``, per row of the table), so only the values are
+    compared as strings.
     """
     if not parts:
-        return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
+        return {c: np.zeros(0, dtype=object) for c in LINEAGE_COLUMNS}
     cid_rank = np.empty(cluster_ids.size, dtype=np.int64)
     cid_rank[np.argsort(customer_ids, kind="stable")] = np.arange(cluster_ids.size)
     names = sorted({p.attribute for p in parts})
@@ -278,20 +280,63 @@ def _lineage_frame(
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64, copy=False)
     parts.clear()
     value_codes, _ = pd.factorize(pd.Series(values, copy=False).astype(str), sort=True)
-    record_rank = _record_rank(sources, record_ids)
     order = np.lexsort((record_rank[rows], value_codes, attribute, cid_rank[position]))
     del value_codes
     rows = rows[order]
-    return pd.DataFrame(
-        {
-            "customer_id": customer_ids[position[order]],
-            "attribute": np.asarray(names, dtype=object)[attribute[order]],
-            "value": values[order],
-            "source": sources[rows],
-            "record_id": record_ids[rows],
-        },
-        copy=False,
-    )[list(LINEAGE_COLUMNS)]
+    columns = {
+        "customer_id": customer_ids[position[order]],
+        "attribute": np.asarray(names, dtype=object)[attribute[order]],
+        "value": values[order],
+        "source": sources[rows],
+        "record_id": record_ids[rows],
+    }
+    return {c: columns[c] for c in LINEAGE_COLUMNS}
+
+
+#: Records per chunk of whole clusters that golden records and lineage are built for at once.
+#: Survivorship looks at one cluster at a time and both outputs sort by customer id first,
+#: so chunks of consecutive customer ids give the same rows as one pass, with the sort
+#: and ranking temporaries of one chunk only.
+MERGE_CHUNK_RECORDS = 250_000
+
+#: Table columns survivorship reads, beside the value columns of GROUPS.
+_MERGE_INPUTS = (
+    "trust",
+    "updated_at",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "raw_full_name",
+    "raw_address",
+    "raw_street",
+    "raw_city",
+    "address",
+    "street",
+    "city",
+    "phones",
+    "emails",
+)
+
+
+def _stack_columns(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Row-wise concatenation of chunks' columns, one column at a time.
+
+    Each chunk's column is released once stacked, so memory holds one copy of the result
+    plus one column, not two copies as ``pd.concat`` would.
+    """
+    data: dict[str, np.ndarray] = {}
+    for col in list(parts[0]):
+        data[col] = np.concatenate([part.pop(col) for part in parts])
+    parts.clear()
+    return pd.DataFrame(data, copy=False)
+
+
+def _chunks(order: np.ndarray, sizes: np.ndarray, limit: int) -> list[np.ndarray]:
+    """``order`` (cluster positions) cut into runs of about ``limit`` records each."""
+    if not order.size:
+        return []
+    ends = np.cumsum(sizes[order])
+    return np.split(order, np.flatnonzero(np.diff(ends // max(limit, 1)) > 0) + 1)
 
 
 def build_golden(
@@ -312,22 +357,80 @@ def build_golden(
         [customer_id_for(str(sources[c]), str(record_ids[c])) for c in cluster_ids.tolist()],
         dtype=object,
     )
-    customer = (
-        customer_ids[np.searchsorted(cluster_ids, labels)] if n else np.zeros(0, dtype=object)
-    )
-
+    position = np.searchsorted(cluster_ids, labels)
+    customer = customer_ids[position] if n else np.zeros(0, dtype=object)
     crosswalk = pd.DataFrame({"source": sources, "record_id": record_ids, "customer_id": customer})
     del customer
 
+    value_columns = {col for _, attrs in GROUPS.values() for _, col in attrs}
+    inputs = [str(c) for c in table.columns if c in value_columns or c in _MERGE_INPUTS]
+    record_rank = _record_rank(sources, record_ids)
+    sizes = np.bincount(labels, minlength=n)
+    cluster_sizes = sizes[cluster_ids]
+    by_customer = np.argsort(customer_ids, kind="stable")
+    chunks = _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS)
+    golden_parts: list[dict[str, np.ndarray]] = []
+    lineage_parts: list[dict[str, np.ndarray]] = []
+    for chunk in chunks if len(chunks) > 1 else [np.arange(cluster_ids.size)]:
+        if len(chunks) > 1:
+            chunk = np.sort(chunk)  # cluster positions in cluster_ids order, as one pass has them
+            in_chunk = np.zeros(cluster_ids.size, dtype=bool)
+            in_chunk[chunk] = True
+            rows = np.flatnonzero(in_chunk[position])  # ascending: the table's row order holds
+            part = pd.DataFrame({c: table[c].to_numpy()[rows] for c in inputs}, copy=False)
+            ext = pd.DataFrame({str(c): v.to_numpy()[rows] for c, v in extras.items()}, copy=False)
+        else:
+            rows = np.arange(n)
+            part, ext = table, extras
+        golden_columns, lineage_columns = _golden_chunk(
+            part,
+            ext,
+            labels[rows],
+            rows,
+            cluster_ids[chunk],
+            customer_ids[chunk],
+            cluster_sizes[chunk],
+            sources,
+            record_ids,
+            record_rank,
+        )
+        del part, ext
+        golden_parts.append(golden_columns)
+        lineage_parts.append(lineage_columns)
+    golden = _stack_columns(golden_parts)
+    lineage = _stack_columns(lineage_parts)
+    # the prepared table is sorted by (source, record_id) already, so is the crosswalk
+    return GoldenResult(golden=golden, lineage=lineage, crosswalk=crosswalk)
+
+
+def _golden_chunk(
+    table: pd.DataFrame,
+    extras: pd.DataFrame,
+    labels: np.ndarray,
+    rows_of: np.ndarray,
+    cluster_ids: np.ndarray,
+    customer_ids: np.ndarray,
+    cluster_sizes: np.ndarray,
+    sources: np.ndarray,
+    record_ids: np.ndarray,
+    record_rank: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Golden records and lineage (as columns) of whole clusters: the rows of ``table``.
+
+    ``rows_of`` maps a row of ``table`` to its row in the full table (what ``sources``,
+    ``record_ids`` and ``record_rank`` are indexed by); ``labels`` and ``cluster_ids``
+    are full-table row indices, as :func:`build_golden` takes them.
+    """
+    n = len(table)
+    part_sources = sources[rows_of]
     # the table's columns and the display columns, without copying the table
     view: dict[str, pd.Series] = {str(c): v for c, v in table.items()}
     view.update({str(c): v for c, v in display_columns(table).items()})
     golden = pd.DataFrame({"customer_id": customer_ids})
     golden["cluster"] = cluster_ids
-    sizes = np.bincount(labels, minlength=n)
-    golden["n_records"] = sizes[cluster_ids]
+    golden["n_records"] = cluster_sizes
     src_lists = (
-        pd.DataFrame({"cluster": labels, "source": sources})
+        pd.DataFrame({"cluster": labels, "source": part_sources})
         .drop_duplicates()
         .sort_values(["cluster", "source"])
     )
@@ -351,7 +454,7 @@ def build_golden(
             golden[attr] = golden["cluster"].map(series)
             ok = pd.notna(values)
             lineage_parts.append(
-                _LineagePart(attr, chosen["cluster"].to_numpy()[ok], values[ok], rows[ok])
+                _LineagePart(attr, chosen["cluster"].to_numpy()[ok], values[ok], rows_of[rows[ok]])
             )
 
     for multi, single in (("phones", "phones"), ("emails", "emails")):
@@ -375,7 +478,7 @@ def build_golden(
                 multi,
                 exploded["cluster"].to_numpy(),
                 exploded["value"].to_numpy(),
-                exploded["row"].to_numpy(),
+                rows_of[exploded["row"].to_numpy()],
             )
         )
         del exploded
@@ -396,7 +499,10 @@ def build_golden(
             ok = pd.notna(values)
             lineage_parts.append(
                 _LineagePart(
-                    name, chosen["cluster"].to_numpy()[ok], values[ok].astype(str), rows[ok]
+                    name,
+                    chosen["cluster"].to_numpy()[ok],
+                    _as_text(values[ok]),
+                    rows_of[rows[ok]],
                 )
             )
 
@@ -405,7 +511,23 @@ def build_golden(
         .sort_values("customer_id", kind="stable")
         .reset_index(drop=True)
     )
-    golden = golden.astype(object).where(golden.notna(), None)
-    lineage = _lineage_frame(lineage_parts, cluster_ids, customer_ids, sources, record_ids)
-    # the prepared table is sorted by (source, record_id) already, so is the crosswalk
-    return GoldenResult(golden=golden, lineage=lineage, crosswalk=crosswalk)
+    # every column as objects, missing values None (as ``astype(object).where(notna)``)
+    golden_columns: dict[str, np.ndarray] = {}
+    for col in list(golden.columns):
+        values = golden.pop(col).astype(object).to_numpy()
+        values[pd.isna(values)] = None
+        golden_columns[str(col)] = values
+    lineage = _lineage_columns(
+        lineage_parts, cluster_ids, customer_ids, sources, record_ids, record_rank
+    )
+    return golden_columns, lineage
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """``values.astype(str)`` as objects; for text, one object per distinct value, not per row."""
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        # other kinds convert value by value: 1, 1.0 and True are equal but print differently
+        return np.asarray(values.astype(str), dtype=object)
+    codes, uniques = pd.factorize(values)
+    text = np.asarray(np.asarray(uniques, dtype=object).astype(str), dtype=object)
+    return text[codes]

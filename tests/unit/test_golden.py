@@ -1,0 +1,40 @@
+"""Golden records built in chunks of clusters equal those built in one pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import custmdm
+from custmdm.merge import golden
+from custmdm.pipeline import Resolver
+
+
+@pytest.fixture(scope="module")
+def resolved(company_2k_dir: Path) -> custmdm.ResolutionResult:
+    return Resolver(company_2k_dir).run()
+
+
+@pytest.mark.parametrize("chunk_records", [7, 97, 1_000])
+def test_chunks_give_the_one_pass_result(
+    resolved: custmdm.ResolutionResult, chunk_records: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table, extras = resolved.prepared.table, resolved.prepared.extras
+    labels = resolved.crosswalk["customer_id"].factorize()[0]
+    first = pd.Series(range(len(labels))).groupby(labels).transform("min").to_numpy()
+    one_pass = golden.build_golden(table, extras, first)
+    monkeypatch.setattr(golden, "MERGE_CHUNK_RECORDS", chunk_records)
+    chunked = golden.build_golden(table, extras, first)
+    pd.testing.assert_frame_equal(chunked.golden, one_pass.golden)
+    pd.testing.assert_frame_equal(chunked.lineage, one_pass.lineage)
+    pd.testing.assert_frame_equal(chunked.crosswalk, one_pass.crosswalk)
+    assert chunked.golden.to_csv(index=False) == one_pass.golden.to_csv(index=False)
+    assert chunked.lineage.to_csv(index=False) == one_pass.lineage.to_csv(index=False)
+
+
+def test_extra_values_as_text_keep_their_kind() -> None:
+    values = pd.array([1, True, 1.0, "1"], dtype=object).to_numpy()
+    assert golden._as_text(values).tolist() == ["1", "True", "1.0", "1"]
+    assert golden._as_text(values[3:]).tolist() == ["1"]
