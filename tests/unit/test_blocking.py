@@ -125,3 +125,19 @@ def test_max_block_size_is_validated() -> None:
 
     with pytest.raises(ValidationError):
         BlockingRule(on=["name"], max_block_size=1)
+
+
+def test_a_rule_on_phone_is_masked_where_phone_key_is_generic() -> None:
+    # a shop's counter phone on 30 records, spelled as +7 and as the bare ten digits' key
+    table = pd.DataFrame(
+        {
+            "phone": ["+74950000000"] * 30 + ["+79161234567", "+79161234567"],
+            "phone_key": ["4950000000"] * 30 + ["9161234567", "9161234567"],
+        }
+    )
+    codes, found = generic_values(table, ["phone_key"], max_share=25)
+    assert [g.key for g in found] == ["phone"]  # reported by the field users know
+    left, right = Blocker(
+        table, [BlockingRule(on=["phone"])], max_pairs_per_rule=10**9, generic=codes
+    ).all_pairs()
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(30, 31)}

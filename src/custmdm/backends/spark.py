@@ -50,6 +50,7 @@ from custmdm.blocking.rules import (
     IDENTIFIER_KEYS,
     GenericValue,
     RuleStats,
+    generic_key,
     key_field,
     mask_value,
 )
@@ -429,8 +430,10 @@ def _rule_keys(
 ) -> DataFrame:
     def key(name: str) -> Any:
         col = F.col(name)
-        if generic.get(name):
-            col = F.when(col.isin(generic[name]), F.lit(None)).otherwise(col)
+        # as Blocker: "phone" is masked by phone_key's generic values unless it has its own
+        source = name if generic.get(name) else generic_key(name)
+        if generic.get(source):
+            col = F.when(F.col(source).isin(generic[source]), F.lit(None)).otherwise(col)
         return col
 
     exprs = []

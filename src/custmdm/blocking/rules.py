@@ -38,6 +38,12 @@ def key_field(key: str) -> str:
     return _FIELD_OF_KEY.get(key, key)
 
 
+def generic_key(key: str) -> str:
+    """The identifier key whose generic values also mask ``key`` (a rule on ``phone`` is
+    masked where ``phone_key`` is generic: the shop's counter phone in either spelling)."""
+    return next((k for k, field in _FIELD_OF_KEY.items() if field == key), key)
+
+
 DEFAULT_CHUNK_PAIRS = 2_000_000
 
 #: Largest block of the default full-name rule (see :func:`default_blocking_rules`).
@@ -132,9 +138,11 @@ class Blocker:
         key_codes: dict[str, np.ndarray] = {}
         for key in sorted({k for r in self.rules for k in r.on}):
             codes = factorize_column(table[key].to_numpy())
-            if generic and key in generic and generic[key].size:
+            source = key if generic and key in generic else generic_key(key)
+            if generic and source in generic and generic[source].size:
+                masked = codes if source == key else factorize_column(table[source].to_numpy())
                 codes = codes.copy()
-                codes[np.isin(codes, generic[key])] = -1
+                codes[np.isin(masked, generic[source])] = -1
             key_codes[key] = codes
         # dense codes fit in int32 while a table has fewer than 2**31 rows: half the memory
         code_type = np.int32 if len(table) < np.iinfo(np.int32).max else np.int64
