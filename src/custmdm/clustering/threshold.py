@@ -34,6 +34,23 @@ class ThresholdPoint:
     expected_f1: float
 
 
+def clusters_at(
+    n_nodes: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    weight: np.ndarray,
+    threshold: float,
+    max_cluster_size: int,
+) -> np.ndarray:
+    """Cluster labels of the pairs at or above ``threshold``, as the final clustering does."""
+    edge = prob >= threshold
+    labels, _ = cluster(
+        n_nodes, left[edge], right[edge], weight[edge], max_cluster_size=max_cluster_size
+    )
+    return labels
+
+
 def expected_quality(
     n_nodes: int,
     left: np.ndarray,
@@ -45,10 +62,7 @@ def expected_quality(
     max_cluster_size: int,
 ) -> ThresholdPoint:
     """Expected pairwise precision, recall and F1 of clustering at ``threshold``."""
-    edge = prob >= threshold
-    labels, _ = cluster(
-        n_nodes, left[edge], right[edge], weight[edge], max_cluster_size=max_cluster_size
-    )
+    labels = clusters_at(n_nodes, left, right, prob, weight, threshold, max_cluster_size)
     inside = labels[left] == labels[right]
     expected_tp = float(prob[inside].sum())
     sizes = np.bincount(labels, minlength=n_nodes).astype(np.int64)
@@ -109,10 +123,7 @@ def labelled_quality(
     crosswalk links them (a match that no candidate pair reaches counts as missed).
     """
     a, b, is_match = labelled
-    edge = prob >= threshold
-    labels, _ = cluster(
-        n_nodes, left[edge], right[edge], weight[edge], max_cluster_size=max_cluster_size
-    )
+    labels = clusters_at(n_nodes, left, right, prob, weight, threshold, max_cluster_size)
     linked = labels[a] == labels[b]
     tp = int((linked & is_match).sum())
     precision = tp / int(linked.sum()) if linked.any() else 1.0
