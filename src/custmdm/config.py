@@ -102,6 +102,15 @@ class BlockingRule(_Model):
             "largest blocks grow with the square of the data."
         ),
     )
+    max_pairs_per_record: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Pair budget of the rule relative to the data: blocks build pairs smallest first, "
+            "and the largest blocks are skipped until the rule builds at most this many pairs "
+            "per record of the table (a block-size limit that tightens as the data grows)."
+        ),
+    )
 
     @property
     def label(self) -> str:

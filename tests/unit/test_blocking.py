@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custmdm.blocking.rules import Blocker, _pairs_within_blocks, combine_codes, generic_values
+from custmdm.blocking.rules import (
+    Blocker,
+    _pairs_within_blocks,
+    block_size_limit,
+    combine_codes,
+    generic_values,
+)
 from custmdm.config import BlockingRule
 from custmdm.exceptions import BlockingError
 
@@ -118,6 +124,35 @@ def test_block_over_max_block_size_builds_no_pairs_under_that_rule() -> None:
     both = Blocker(table, [BlockingRule(on=["phone"]), capped], max_pairs_per_rule=10**6)
     left, right = both.all_pairs()
     assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, 1), (4, 5)}
+
+
+def test_pair_budget_admits_blocks_smallest_first() -> None:
+    # blocks of 2, 3 and 5 records: 1, 3 and 10 pairs; 10 records in all
+    names = ["a"] * 2 + ["b"] * 3 + ["c"] * 5
+    table = pd.DataFrame({"name": names})
+
+    def pairs_under(budget: float) -> set[tuple[int, int]]:
+        rule = BlockingRule(on=["name"], max_pairs_per_record=budget)
+        left, right = Blocker(table, [rule], max_pairs_per_rule=10**6).all_pairs()
+        return set(zip(left.tolist(), right.tolist(), strict=True))
+
+    assert len(pairs_under(1.4)) == 14  # 14 pairs fit 1.4 per record: every block
+    assert pairs_under(0.4) == {(0, 1), (2, 3), (2, 4), (3, 4)}  # 4 pairs: blocks of 2 and 3
+    assert pairs_under(0.39) == {(0, 1)}
+    assert pairs_under(0.05) == set()
+
+
+def test_block_size_limit_takes_the_tighter_of_size_and_budget() -> None:
+    blocks_of_size = np.zeros(51, dtype=np.int64)
+    blocks_of_size[[2, 10, 50]] = [100, 10, 1]  # 100 + 450 + 1,225 pairs
+    both = BlockingRule(on=["k"], max_block_size=20, max_pairs_per_record=100.0)
+    assert block_size_limit(both, blocks_of_size, records=1_000) == 20  # budget admits all
+    assert block_size_limit(both, blocks_of_size, records=5) == 9  # 500 pairs: blocks of 2
+    size_only = BlockingRule(on=["k"], max_block_size=20)
+    assert block_size_limit(size_only, blocks_of_size, records=5) == 20
+    budget_only = BlockingRule(on=["k"], max_pairs_per_record=1.0)
+    assert block_size_limit(budget_only, blocks_of_size, records=10_000) is None
+    assert block_size_limit(budget_only, blocks_of_size, records=600) == 49
 
 
 def test_max_block_size_is_validated() -> None:

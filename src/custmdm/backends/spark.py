@@ -50,6 +50,7 @@ from custmdm.blocking.rules import (
     IDENTIFIER_KEYS,
     GenericValue,
     RuleStats,
+    block_size_limit,
     generic_key,
     key_field,
     mask_value,
@@ -448,11 +449,26 @@ def _rule_keys(
             expr = F.when(present, F.struct(*cols))
         exprs.append(expr.alias(f"k{r}"))
     keyed = table.select(_POS, *exprs)
+    records: int | None = None
     for r, rule in enumerate(rules):
-        if rule.max_block_size is not None:
-            # the local engine's _cap_blocks: an oversized block builds no pairs
+        if rule.max_block_size is None and rule.max_pairs_per_record is None:
+            continue
+        # the local engine's _cap_blocks: a block over the rule's limit builds no pairs
+        limit = rule.max_block_size
+        if rule.max_pairs_per_record is not None:
+            records = table.count() if records is None else records
+            col = f"k{r}"
+            histogram = (
+                keyed.where(F.col(col).isNotNull()).groupBy(col).count().groupBy("count").count()
+            )
+            rows = histogram.collect()
+            blocks_of_size = np.zeros(max((int(row[0]) for row in rows), default=0) + 1, np.int64)
+            for row in rows:
+                blocks_of_size[int(row[0])] = int(row[1])
+            limit = block_size_limit(rule, blocks_of_size, records)
+        if limit is not None:
             size = F.count(F.lit(1)).over(_window_by(f"k{r}"))
-            keyed = keyed.withColumn(f"k{r}", F.when(size <= rule.max_block_size, F.col(f"k{r}")))
+            keyed = keyed.withColumn(f"k{r}", F.when(size <= limit, F.col(f"k{r}")))
     return _persist(keyed)
 
 

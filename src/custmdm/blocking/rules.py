@@ -48,6 +48,8 @@ DEFAULT_CHUNK_PAIRS = 2_000_000
 
 #: Largest block of the default full-name rule (see :func:`default_blocking_rules`).
 NAME_BLOCK_LIMIT = 100
+#: Pair budget of the default full-name rule, per record of the table.
+NAME_PAIRS_PER_RECORD = 2.0
 
 
 _MASK_KEY = os.urandom(16)
@@ -225,23 +227,50 @@ class Blocker:
         return left[order], right[order]
 
 
+def block_size_limit(
+    rule: BlockingRule, blocks_of_size: Sequence[int] | np.ndarray, records: int
+) -> int | None:
+    """The largest block that builds pairs under ``rule``; ``None`` if every block does.
+
+    ``blocks_of_size[s]`` is the number of blocks of ``s`` records (a histogram, so the
+    Spark engine can collect it cheaply) and ``records`` the rows of the table. The limit is
+    the rule's ``max_block_size``, lowered while the blocks up to it would build more than
+    ``max_pairs_per_record * records`` pairs: blocks are admitted smallest first.
+    """
+    limit = rule.max_block_size
+    if rule.max_pairs_per_record is None:
+        return limit
+    hist = np.asarray(blocks_of_size, dtype=np.int64)
+    sizes = np.arange(hist.size, dtype=np.int64)
+    cumulative = np.cumsum(hist * (sizes * (sizes - 1) // 2))
+    within = np.flatnonzero(cumulative <= rule.max_pairs_per_record * records)
+    # cumulative[0] = cumulative[1] = 0, so a size of at least 1 always fits the budget
+    budget_limit = max(int(within[-1]), 1) if within.size else 1
+    if budget_limit >= hist.size - 1:
+        return limit
+    return budget_limit if limit is None else min(limit, budget_limit)
+
+
 def _cap_blocks(codes: np.ndarray, rule: BlockingRule) -> np.ndarray:
-    """``codes`` with the blocks over the rule's ``max_block_size`` set to -1 (no block)."""
-    if rule.max_block_size is None:
+    """``codes`` with the blocks over the rule's block-size limit set to -1 (no block)."""
+    if rule.max_block_size is None and rule.max_pairs_per_record is None:
         return codes
     valid = codes >= 0
     if not valid.any():
         return codes
     sizes = np.bincount(codes[valid])
+    limit = block_size_limit(rule, np.bincount(sizes), codes.size)
+    if limit is None:
+        return codes
     over = np.zeros(codes.size, dtype=bool)
-    over[valid] = sizes[codes[valid]] > rule.max_block_size
+    over[valid] = sizes[codes[valid]] > limit
     if over.any():
         log.info(
             "blocking rule '%s': %d blocks of more than %d records (%d records) build no "
             "pairs under this rule",
             rule.label,
-            int((sizes > rule.max_block_size).sum()),
-            rule.max_block_size,
+            int((sizes > limit).sum()),
+            limit,
             int(over.sum()),
         )
         codes = codes.copy()
@@ -333,8 +362,15 @@ def default_blocking_rules(fields: Sequence[str] | set[str]) -> list[BlockingRul
     if names:
         # first and last name in either order; a full name carried by more than
         # NAME_BLOCK_LIMIT records is common enough that its pairs come from the rules with
-        # a second key (its blocks grow with the square of the data: 664 records at 1M)
-        rules.append(BlockingRule(on=["name_pair_key"], max_block_size=NAME_BLOCK_LIMIT))
+        # a second key (its blocks grow with the square of the data: 664 records at 1M), and
+        # the pair budget lowers that limit as the data grows (namesakes fill the blocks)
+        rules.append(
+            BlockingRule(
+                on=["name_pair_key"],
+                max_block_size=NAME_BLOCK_LIMIT,
+                max_pairs_per_record=NAME_PAIRS_PER_RECORD,
+            )
+        )
     if names and "birth_date" in has:
         rules.append(BlockingRule(on=["last_phonetic", "birth_date"]))
         rules.append(BlockingRule(on=["first_phonetic", "birth_date"]))
