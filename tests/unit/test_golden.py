@@ -38,3 +38,24 @@ def test_extra_values_as_text_keep_their_kind() -> None:
     values = pd.array([1, True, 1.0, "1"], dtype=object).to_numpy()
     assert golden._as_text(values).tolist() == ["1", "True", "1.0", "1"]
     assert golden._as_text(values[3:]).tolist() == ["1"]
+
+
+def test_lineage_text_columns_are_categories_in_text_order(
+    resolved: custmdm.ResolutionResult,
+) -> None:
+    lineage = resolved.lineage
+    assert len(lineage) > len(resolved.crosswalk)  # several attributes per record
+    as_text = lineage.astype(str)
+    for col in ("customer_id", "attribute", "source", "record_id"):
+        assert isinstance(lineage[col].dtype, pd.CategoricalDtype)
+        categories = lineage[col].cat.categories.tolist()
+        assert categories == sorted(set(as_text[col]))  # only values that occur, sorted
+    # rows in (customer_id, attribute, value, source, record_id) order, as text
+    key = list(zip(*(as_text[c] for c in golden.LINEAGE_COLUMNS), strict=True))
+    assert key == sorted(key)
+    # sorting by the categorical columns keeps that order
+    resorted = lineage.sort_values(list(golden.LINEAGE_COLUMNS), kind="stable")
+    assert resorted.index.tolist() == list(range(len(lineage)))
+    # the lineage of one customer, selected by its id as text
+    cid = str(lineage["customer_id"].iat[0])
+    assert (lineage["customer_id"] == cid).sum() >= 1

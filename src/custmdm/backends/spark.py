@@ -59,7 +59,7 @@ from custmdm.clustering.components import SplitReport, pivot_split
 from custmdm.config import BlockingRule, Comparison, ResolverConfig, SourceConfig
 from custmdm.exceptions import BlockingError, ConfigError
 from custmdm.matchers.base import pair_levels
-from custmdm.merge.golden import build_golden
+from custmdm.merge.golden import build_golden, lineage_categories
 from custmdm.pipeline import ResolutionResult, Resolver, biased_comparisons
 from custmdm.prepare import (
     Prepared,
@@ -951,6 +951,7 @@ class SparkResolution:
         golden = golden.astype(object).where(golden.notna(), None).reset_index(drop=True)
         lineage = self.lineage.toPandas()
         lineage = lineage.sort_values(list(lineage.columns), kind="stable").reset_index(drop=True)
+        lineage = lineage_categories(lineage)
         crosswalk = self.crosswalk.toPandas()
         crosswalk = crosswalk.sort_values(["source", "record_id"], kind="stable").reset_index(
             drop=True

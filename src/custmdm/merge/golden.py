@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -255,42 +255,111 @@ def _record_rank(sources: np.ndarray, record_ids: np.ndarray) -> np.ndarray:
 def _lineage_columns(
     parts: list[_LineagePart],
     cluster_ids: np.ndarray,
-    customer_ids: np.ndarray,
-    sources: np.ndarray,
-    record_ids: np.ndarray,
-    record_rank: np.ndarray,
+    customer_rank: np.ndarray,
+    codes: _LineageCodes,
 ) -> dict[str, np.ndarray]:
-    """Lineage columns, rows sorted by (customer_id, attribute, value, source, record_id).
+    """Lineage columns as codes, rows sorted by (customer_id, attribute, value, source,
+    record_id): see :class:`_LineageCodes`; ``value`` holds the values themselves.
 
     Sorts on integer keys: a customer id's rank, an attribute's rank, the value's rank and
-    the record's rank (``record_rank``, per row of the table), so only the values are
-    compared as strings.
+    the record's rank, so only the values are compared as strings.
     """
     if not parts:
-        return {c: np.zeros(0, dtype=object) for c in LINEAGE_COLUMNS}
-    cid_rank = np.empty(cluster_ids.size, dtype=np.int64)
-    cid_rank[np.argsort(customer_ids, kind="stable")] = np.arange(cluster_ids.size)
-    names = sorted({p.attribute for p in parts})
-    attr_rank = {a: k for k, a in enumerate(names)}
+        empty = np.zeros(0, dtype=np.int32)
+        return {**{c: empty for c in LINEAGE_COLUMNS}, "value": np.zeros(0, dtype=object)}
     position = np.searchsorted(cluster_ids, np.concatenate([p.clusters for p in parts]))
     attribute = np.concatenate(
-        [np.full(p.rows.size, attr_rank[p.attribute], dtype=np.int64) for p in parts]
+        [np.full(p.rows.size, codes.attribute(p.attribute), dtype=np.int32) for p in parts]
     )
     values = np.concatenate([np.asarray(p.values, dtype=object) for p in parts])
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64, copy=False)
     parts.clear()
     value_codes, _ = pd.factorize(pd.Series(values, copy=False).astype(str), sort=True)
-    order = np.lexsort((record_rank[rows], value_codes, attribute, cid_rank[position]))
+    customer = customer_rank[position]
+    # attribute codes are in order of first use; sort by the attribute's name
+    attribute_rank = codes.attribute_rank()
+    order = np.lexsort((codes.record_rank[rows], value_codes, attribute_rank[attribute], customer))
     del value_codes
     rows = rows[order]
     columns = {
-        "customer_id": customer_ids[position[order]],
-        "attribute": np.asarray(names, dtype=object)[attribute[order]],
+        "customer_id": customer[order],
+        "attribute": attribute[order],
         "value": values[order],
-        "source": sources[rows],
-        "record_id": record_ids[rows],
+        "source": codes.source[rows],
+        "record_id": codes.record_id[rows],
     }
     return {c: columns[c] for c in LINEAGE_COLUMNS}
+
+
+@dataclass
+class _LineageCodes:
+    """What lineage rows are coded by: its text columns are categoricals, not one object
+    pointer per row (lineage has about six rows per record).
+
+    ``source`` and ``record_id`` code each table row against the sorted distinct sources and
+    record ids (``record_rank`` orders rows by (source, record_id)); customer ids are
+    ranks among the sorted customer ids; attributes get codes in order of first use.
+    """
+
+    source: np.ndarray
+    sources: np.ndarray
+    record_id: np.ndarray
+    record_ids: np.ndarray
+    record_rank: np.ndarray
+    attributes: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, sources: np.ndarray, record_ids: np.ndarray) -> _LineageCodes:
+        source_codes, source_names = pd.factorize(sources, sort=True)
+        record_codes, record_names = pd.factorize(record_ids, sort=True)
+        return cls(
+            source=source_codes.astype(np.int32),
+            sources=np.asarray(source_names, dtype=object),
+            record_id=record_codes.astype(np.int32),
+            record_ids=np.asarray(record_names, dtype=object),
+            record_rank=_record_rank(sources, record_ids),
+        )
+
+    def attribute(self, name: str) -> int:
+        return self.attributes.setdefault(name, len(self.attributes))
+
+    def attribute_rank(self) -> np.ndarray:
+        names = list(self.attributes)
+        rank = np.empty(len(names), dtype=np.int32)
+        rank[np.argsort(np.asarray(names, dtype=object), kind="stable")] = np.arange(len(names))
+        return rank
+
+    def frame(self, parts: list[dict[str, np.ndarray]], customer_ids: np.ndarray) -> pd.DataFrame:
+        """The lineage frame of stacked chunks; ``customer_ids`` sorted."""
+        names = np.asarray(list(self.attributes), dtype=object)
+        order = np.argsort(names, kind="stable")
+        categories = {
+            "customer_id": customer_ids,
+            "attribute": names[order],
+            "source": self.sources,
+            "record_id": self.record_ids,
+        }
+        data: dict[str, object] = {}
+        for col in LINEAGE_COLUMNS:
+            stacked = np.concatenate([part.pop(col) for part in parts])
+            if col == "value":
+                data[col] = stacked
+                continue
+            if col == "attribute":
+                stacked = self.attribute_rank()[stacked] if stacked.size else stacked
+            data[col] = pd.Categorical.from_codes(
+                stacked, categories=pd.Index(categories[col], dtype=object), validate=False
+            ).remove_unused_categories()
+        parts.clear()
+        return pd.DataFrame(data, copy=False)
+
+
+def lineage_categories(lineage: pd.DataFrame) -> pd.DataFrame:
+    """``lineage`` with the dtypes :func:`build_golden` gives it: every column but ``value``
+    categorical, categories the sorted values that occur."""
+    return lineage.assign(
+        **{c: pd.Categorical(lineage[c]) for c in LINEAGE_COLUMNS if c != "value"}
+    )
 
 
 #: Records per chunk of whole clusters that golden records and lineage are built for at once.
@@ -364,10 +433,12 @@ def build_golden(
 
     value_columns = {col for _, attrs in GROUPS.values() for _, col in attrs}
     inputs = [str(c) for c in table.columns if c in value_columns or c in _MERGE_INPUTS]
-    record_rank = _record_rank(sources, record_ids)
+    codes = _LineageCodes.of(sources, record_ids)
     sizes = np.bincount(labels, minlength=n)
     cluster_sizes = sizes[cluster_ids]
     by_customer = np.argsort(customer_ids, kind="stable")
+    customer_rank = np.empty(cluster_ids.size, dtype=np.int32)
+    customer_rank[by_customer] = np.arange(cluster_ids.size, dtype=np.int32)
     chunks = _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS)
     golden_parts: list[dict[str, np.ndarray]] = []
     lineage_parts: list[dict[str, np.ndarray]] = []
@@ -389,16 +460,16 @@ def build_golden(
             rows,
             cluster_ids[chunk],
             customer_ids[chunk],
+            customer_rank[chunk],
             cluster_sizes[chunk],
             sources,
-            record_ids,
-            record_rank,
+            codes,
         )
         del part, ext
         golden_parts.append(golden_columns)
         lineage_parts.append(lineage_columns)
     golden = _stack_columns(golden_parts)
-    lineage = _stack_columns(lineage_parts)
+    lineage = codes.frame(lineage_parts, customer_ids[by_customer])
     # the prepared table is sorted by (source, record_id) already, so is the crosswalk
     return GoldenResult(golden=golden, lineage=lineage, crosswalk=crosswalk)
 
@@ -410,15 +481,15 @@ def _golden_chunk(
     rows_of: np.ndarray,
     cluster_ids: np.ndarray,
     customer_ids: np.ndarray,
+    customer_rank: np.ndarray,
     cluster_sizes: np.ndarray,
     sources: np.ndarray,
-    record_ids: np.ndarray,
-    record_rank: np.ndarray,
+    codes: _LineageCodes,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Golden records and lineage (as columns) of whole clusters: the rows of ``table``.
 
-    ``rows_of`` maps a row of ``table`` to its row in the full table (what ``sources``,
-    ``record_ids`` and ``record_rank`` are indexed by); ``labels`` and ``cluster_ids``
+    ``rows_of`` maps a row of ``table`` to its row in the full table (what ``sources``
+    and ``codes`` are indexed by); ``labels`` and ``cluster_ids``
     are full-table row indices, as :func:`build_golden` takes them.
     """
     n = len(table)
@@ -517,9 +588,7 @@ def _golden_chunk(
         values = golden.pop(col).astype(object).to_numpy()
         values[pd.isna(values)] = None
         golden_columns[str(col)] = values
-    lineage = _lineage_columns(
-        lineage_parts, cluster_ids, customer_ids, sources, record_ids, record_rank
-    )
+    lineage = _lineage_columns(lineage_parts, cluster_ids, customer_rank, codes)
     return golden_columns, lineage
 
 

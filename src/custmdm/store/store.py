@@ -693,7 +693,9 @@ class Store:
         )
         golden = merged.golden.assign(customer_id=merged.golden["customer_id"].map(mapping))
         golden = golden.sort_values("customer_id", kind="stable").reset_index(drop=True)
-        lineage = merged.lineage.assign(customer_id=merged.lineage["customer_id"].map(mapping))
+        lineage = merged.lineage.assign(
+            customer_id=merged.lineage["customer_id"].astype(object).map(mapping)
+        )
         lineage = lineage.sort_values(
             ["customer_id", "attribute", "value", "source", "record_id"], kind="stable"
         ).reset_index(drop=True)
@@ -1114,7 +1116,9 @@ class Store:
                 for lab in np.unique(labels[sub_rows]).tolist()
             }
             golden = merged.golden.assign(customer_id=merged.golden["customer_id"].map(mapping))
-            lineage = merged.lineage.assign(customer_id=merged.lineage["customer_id"].map(mapping))
+            lineage = merged.lineage.assign(
+                customer_id=merged.lineage["customer_id"].astype(object).map(mapping)
+            )
             for rec in lineage.itertuples(index=False):
                 new_lineage.setdefault(str(rec.customer_id), set()).add(
                     (str(rec.attribute), str(rec.value), str(rec.source), str(rec.record_id))
