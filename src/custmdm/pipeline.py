@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,6 +72,10 @@ RANDOM_SEED = 20240601
 TF_CHUNK_PAIRS = 2_000_000
 #: Rows per row group of pairs.parquet (pyarrow's default, as ``DataFrame.to_parquet`` writes).
 PAIRS_ROW_GROUP = 1024 * 1024
+#: Candidate pairs above which a run keeps them in a temporary Parquet file while golden
+#: records are built (``result.pairs`` reads them back when asked for): at 10M records they
+#: would otherwise hold gigabytes through the merge stage and the writing of the outputs.
+SPILL_PAIRS = 20_000_000
 
 
 #: Which field family a prepared column speaks about; a blocking key biases every
@@ -170,20 +176,106 @@ class Explanation:
         return explanation_html(self)
 
 
-@dataclass
+class SpilledPairs:
+    """Candidate pairs kept in a temporary ``pairs.parquet`` instead of in memory.
+
+    The file is the one :func:`write_pairs` writes, so ``ResolutionResult.write`` copies it;
+    :meth:`load` reads it back with the in-memory dtypes (categorical sides), one row group
+    at a time. The temporary folder goes when this object does.
+    """
+
+    def __init__(self, pairs: pd.DataFrame) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="custmdm-pairs-")
+        self.path = Path(self._folder.name) / "pairs.parquet"
+        self.rows = len(pairs)
+        self._dtypes = pairs.dtypes
+        write_pairs(pairs, self.path)
+
+    def load(self) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        categorical = {
+            str(c): t.categories
+            for c, t in self._dtypes.items()
+            if isinstance(t, pd.CategoricalDtype)
+        }
+        parts: dict[str, list[np.ndarray]] = {str(c): [] for c in self._dtypes.index}
+        for batch in pq.ParquetFile(self.path).iter_batches(batch_size=PAIRS_ROW_GROUP):
+            chunk = batch.to_pandas()
+            for col, values in chunk.items():
+                name = str(col)
+                if name in categorical:
+                    parts[name].append(categorical[name].get_indexer(values.to_numpy()))
+                else:
+                    parts[name].append(values.to_numpy())
+        data: dict[str, Any] = {}
+        for col, dtype in self._dtypes.items():
+            name = str(col)
+            stacked = np.concatenate(parts.pop(name)) if self.rows else np.zeros(0, dtype=int)
+            if name in categorical:
+                data[name] = pd.Categorical.from_codes(
+                    stacked.astype(_code_dtype(len(categorical[name])), copy=False),
+                    categories=categorical[name],
+                    validate=False,
+                )
+            else:
+                data[name] = stacked.astype(dtype, copy=False)
+        return pd.DataFrame(data, copy=False)
+
+
+@dataclass(init=False)
 class ResolutionResult:
-    """Everything a resolution produces; ``write`` puts it in a folder."""
+    """Everything a resolution produces; ``write`` puts it in a folder.
+
+    ``pairs`` may wait in a temporary file (large runs, see :data:`SPILL_PAIRS`); it is
+    read into memory the first time it is asked for.
+    """
 
     crosswalk: pd.DataFrame
     golden: pd.DataFrame
     lineage: pd.DataFrame
-    pairs: pd.DataFrame
+    _pairs: pd.DataFrame | SpilledPairs = field(repr=False)
     quality: pd.DataFrame
     model: FellegiSunterModel
     report: dict[str, Any]
     prepared: Prepared
     comparisons: list[Comparison]
     _resolver: Resolver | None = field(default=None, repr=False)
+
+    def __init__(
+        self,
+        crosswalk: pd.DataFrame,
+        golden: pd.DataFrame,
+        lineage: pd.DataFrame,
+        pairs: pd.DataFrame | SpilledPairs,
+        quality: pd.DataFrame,
+        model: FellegiSunterModel,
+        report: dict[str, Any],
+        prepared: Prepared,
+        comparisons: list[Comparison],
+        _resolver: Resolver | None = None,
+    ) -> None:
+        self.crosswalk = crosswalk
+        self.golden = golden
+        self.lineage = lineage
+        self._pairs = pairs
+        self.quality = quality
+        self.model = model
+        self.report = report
+        self.prepared = prepared
+        self.comparisons = comparisons
+        self._resolver = _resolver
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """Every candidate pair with its levels, match weight and probability."""
+        if isinstance(self._pairs, SpilledPairs):
+            self._pairs = self._pairs.load()
+        return self._pairs
+
+    @pairs.setter
+    def pairs(self, value: pd.DataFrame) -> None:
+        self._pairs = value
 
     def write(self, out_dir: str | Path, *, html_report: bool = True) -> Path:
         """Write crosswalk.csv, golden.csv, lineage.csv, pairs.parquet, quality.csv, model.json,
@@ -194,7 +286,10 @@ class ResolutionResult:
         self.golden.to_csv(out / "golden.csv", index=False)
         self.lineage.to_csv(out / "lineage.csv", index=False)
         self.quality.to_csv(out / "quality.csv", index=False)
-        write_pairs(self.pairs, out / "pairs.parquet")
+        if isinstance(self._pairs, SpilledPairs):
+            shutil.copyfile(self._pairs.path, out / "pairs.parquet")
+        else:
+            write_pairs(self._pairs, out / "pairs.parquet")
         self.model.save(out / "model.json")
         (out / "report.json").write_text(
             json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -489,8 +584,13 @@ class Resolver:
         n_pairs, n_edges = left.size, int(edge.sum())
         # the pairs frame shares the weights and copies the levels; the pair arrays are not
         # needed any more, so golden records are built without them
-        pairs = self._pairs_frame(table, comparisons, left, right, levels, weight, prob)
+        frame = self._pairs_frame(table, comparisons, left, right, levels, weight, prob)
         del left, right, levels, weight, prob, edge
+        pairs: pd.DataFrame | SpilledPairs = frame
+        if n_pairs > SPILL_PAIRS:
+            with self._stage("spill_pairs"):
+                pairs = SpilledPairs(frame)
+        del frame
         with self._stage("merge"):
             merged = build_golden(table, prepared.extras, labels)
         quality = pd.concat([prepared.quality, generic_quality], ignore_index=True)

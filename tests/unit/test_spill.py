@@ -1,0 +1,49 @@
+"""Large runs keep candidate pairs in a temporary file; nothing a user sees changes."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from custmdm import pipeline
+from custmdm.pipeline import Resolver, SpilledPairs
+
+
+def test_spilled_pairs_read_back_and_write_as_in_memory(
+    company_2k_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "PAIRS_ROW_GROUP", 997)  # several row groups
+    kept = Resolver(company_2k_dir).run()
+    monkeypatch.setattr(pipeline, "SPILL_PAIRS", 0)
+    spilled = Resolver(company_2k_dir).run()
+    assert isinstance(spilled._pairs, SpilledPairs)
+    spill_file = spilled._pairs.path
+    assert spill_file.exists()
+
+    # written before anyone asks for the pairs: the spill file is copied
+    kept.write(tmp_path / "kept", html_report=False)
+    spilled.write(tmp_path / "spilled", html_report=False)
+    assert isinstance(spilled._pairs, SpilledPairs)
+    for name in ("pairs.parquet", "crosswalk.csv", "golden.csv", "lineage.csv"):
+        assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "spilled" / name).read_bytes()
+
+    # asked for: the same frame, dtypes included (categorical sides), and the file goes
+    assert len(kept.pairs) > 1_000
+    pd.testing.assert_frame_equal(spilled.pairs, kept.pairs)
+    assert isinstance(spilled._pairs, pd.DataFrame)
+    gc.collect()
+    assert not spill_file.exists()
+
+
+def test_spill_of_no_pairs(tmp_path: Path) -> None:
+    empty = pd.DataFrame(
+        {
+            "left_record_id": pd.Categorical([], categories=["a", "b"]),
+            "match_weight": pd.Series([], dtype=float),
+        }
+    )
+    back = SpilledPairs(empty).load()
+    pd.testing.assert_frame_equal(back, empty)
