@@ -47,3 +47,22 @@ def test_spill_of_no_pairs(tmp_path: Path) -> None:
     )
     back = SpilledPairs(empty).load()
     pd.testing.assert_frame_equal(back, empty)
+
+
+def test_write_csv_writes_categoricals_as_their_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "CSV_CHUNK_ROWS", 2)  # pieces of two rows
+    text = pd.DataFrame(
+        {
+            "customer_id": ["C2", "C1", None, "C2", "Cé"],
+            "value": ["a,b", 'say "x"', None, "1", "ж"],
+            "n": [1, 2, 3, 4, 5],
+        }
+    )
+    coded = text.assign(customer_id=pd.Categorical(text["customer_id"]))
+    pipeline.write_csv(coded, tmp_path / "coded.csv")
+    text.to_csv(tmp_path / "text.csv", index=False)
+    assert (tmp_path / "coded.csv").read_bytes() == (tmp_path / "text.csv").read_bytes()
+    pipeline.write_csv(coded.iloc[:0], tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text() == "customer_id,value,n\n"

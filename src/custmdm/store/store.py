@@ -43,7 +43,7 @@ from custmdm.config import BlockingRule, ResolverConfig, SourceConfig, load_conf
 from custmdm.exceptions import ConfigError, StoreError
 from custmdm.matchers.base import LevelEvaluator
 from custmdm.merge.golden import build_golden, customer_id_for
-from custmdm.pipeline import Resolver
+from custmdm.pipeline import Resolver, write_csv
 from custmdm.prepare import prepare
 from custmdm.schema import CROSSWALK_COLUMNS, LINEAGE_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
@@ -701,7 +701,7 @@ class Store:
         ).reset_index(drop=True)
         crosswalk.to_csv(out / "crosswalk.csv", index=False)
         golden.to_csv(out / "golden.csv", index=False)
-        lineage.to_csv(out / "lineage.csv", index=False)
+        write_csv(lineage, out / "lineage.csv")
         return out
 
     def stats(self) -> dict[str, int]:
