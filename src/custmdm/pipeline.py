@@ -47,7 +47,7 @@ from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig,
 from custmdm.labels import check_labelled_pairs, labelled_positions, read_labelled_pairs
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
-from custmdm.merge.golden import build_golden
+from custmdm.merge.golden import build_golden, code_dtype
 from custmdm.prepare import Prepared, prepare
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
@@ -214,7 +214,7 @@ class SpilledPairs:
             stacked = np.concatenate(parts.pop(name)) if self.rows else np.zeros(0, dtype=int)
             if name in categorical:
                 data[name] = pd.Categorical.from_codes(
-                    stacked.astype(_code_dtype(len(categorical[name])), copy=False),
+                    stacked.astype(code_dtype(len(categorical[name])), copy=False),
                     categories=categorical[name],
                     validate=False,
                 )
@@ -317,14 +317,6 @@ class ResolutionResult:
         from custmdm.report.notebook import result_html
 
         return result_html(self)
-
-
-def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
-    """The integer type pandas keeps categorical codes in (so ``from_codes`` need not copy)."""
-    for dtype in (np.int8, np.int16, np.int32):
-        if n_categories < np.iinfo(dtype).max:
-            return dtype
-    return np.int64
 
 
 #: Rows per piece when :func:`write_csv` writes a frame.
@@ -779,7 +771,7 @@ class Resolver:
         data: dict[str, Any] = {}
         for name in ("source", "record_id"):
             codes, uniques = pd.factorize(table[name].to_numpy(), sort=True)
-            codes = codes.astype(_code_dtype(len(uniques)), copy=False)
+            codes = codes.astype(code_dtype(len(uniques)), copy=False)
             for side, rows in (("left", left), ("right", right)):
                 data[f"{side}_{name}"] = pd.Categorical.from_codes(
                     codes[rows], categories=pd.Index(uniques, dtype=object), validate=False

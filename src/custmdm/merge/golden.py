@@ -252,6 +252,14 @@ def _record_rank(sources: np.ndarray, record_ids: np.ndarray) -> np.ndarray:
     return np.unique(key, return_inverse=True)[1].reshape(-1)
 
 
+def code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
+    """The integer type pandas keeps categorical codes in (so ``from_codes`` need not copy)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def _lineage_columns(
     parts: list[_LineagePart],
     cluster_ids: np.ndarray,
@@ -269,7 +277,7 @@ def _lineage_columns(
         return {**{c: empty for c in LINEAGE_COLUMNS}, "value": np.zeros(0, dtype=object)}
     position = np.searchsorted(cluster_ids, np.concatenate([p.clusters for p in parts]))
     attribute = np.concatenate(
-        [np.full(p.rows.size, codes.attribute(p.attribute), dtype=np.int32) for p in parts]
+        [np.full(p.rows.size, codes.attribute(p.attribute), dtype=np.int16) for p in parts]
     )
     values = np.concatenate([np.asarray(p.values, dtype=object) for p in parts])
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64, copy=False)
@@ -312,10 +320,11 @@ class _LineageCodes:
     def of(cls, sources: np.ndarray, record_ids: np.ndarray) -> _LineageCodes:
         source_codes, source_names = pd.factorize(sources, sort=True)
         record_codes, record_names = pd.factorize(record_ids, sort=True)
+        # codes in the integer type pandas keeps them in: from_codes need not copy them
         return cls(
-            source=source_codes.astype(np.int32),
+            source=source_codes.astype(code_dtype(len(source_names))),
             sources=np.asarray(source_names, dtype=object),
-            record_id=record_codes.astype(np.int32),
+            record_id=record_codes.astype(code_dtype(len(record_names))),
             record_ids=np.asarray(record_names, dtype=object),
             record_rank=_record_rank(sources, record_ids),
         )
@@ -346,10 +355,14 @@ class _LineageCodes:
                 data[col] = stacked
                 continue
             if col == "attribute":
-                stacked = self.attribute_rank()[stacked] if stacked.size else stacked
-            data[col] = pd.Categorical.from_codes(
+                rank = self.attribute_rank().astype(code_dtype(len(names)))
+                stacked = rank[stacked] if stacked.size else stacked.astype(rank.dtype)
+            coded = pd.Categorical.from_codes(
                 stacked, categories=pd.Index(categories[col], dtype=object), validate=False
-            ).remove_unused_categories()
+            )
+            del stacked
+            used = np.bincount(coded.codes, minlength=len(categories[col])) > 0
+            data[col] = coded if used.all() else coded.remove_unused_categories()
         parts.clear()
         return pd.DataFrame(data, copy=False)
 
