@@ -323,27 +323,30 @@ class ResolutionResult:
 CSV_CHUNK_ROWS = 500_000
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """``frame.to_csv(path, index=False)``, categorical columns written as their text.
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as objects (missing values ``None``).
 
-    Pandas writes categoricals much slower than text; here each piece of rows takes its
-    categories by code (missing values stay empty) and is written as objects.
+    The categories are taken by code: pandas converts and writes categoricals much slower.
     """
 
     def plain(values: pd.Series) -> Any:
         if not isinstance(values.dtype, pd.CategoricalDtype):
-            return values.to_numpy()
+            return values
         codes = values.cat.codes.to_numpy()
         text = np.asarray(values.cat.categories, dtype=object)[codes]
         text[codes < 0] = None
         return text
 
+    return pd.DataFrame({c: plain(v) for c, v in frame.items()}, copy=False)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``frame.to_csv(path, index=False)``, categorical columns written as their text, in
+    pieces of rows."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
         for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):
             piece = frame.iloc[start : start + CSV_CHUNK_ROWS]
-            pd.DataFrame({c: plain(v) for c, v in piece.items()}, copy=False).to_csv(
-                fh, index=False, header=start == 0
-            )
+            _as_text(piece).to_csv(fh, index=False, header=start == 0)
 
 
 def write_pairs(pairs: pd.DataFrame, path: Path) -> None:
@@ -355,23 +358,14 @@ def write_pairs(pairs: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def text(chunk: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                c: np.asarray(v, dtype=object) if isinstance(v.dtype, pd.CategoricalDtype) else v
-                for c, v in chunk.items()
-            },
-            copy=False,
-        )
-
     if len(pairs) <= PAIRS_ROW_GROUP:
-        text(pairs).to_parquet(path, index=False)
+        _as_text(pairs).to_parquet(path, index=False)
         return
     writer: pq.ParquetWriter | None = None
     try:
         for start in range(0, len(pairs), PAIRS_ROW_GROUP):
             chunk = pa.Table.from_pandas(
-                text(pairs.iloc[start : start + PAIRS_ROW_GROUP]), preserve_index=False
+                _as_text(pairs.iloc[start : start + PAIRS_ROW_GROUP]), preserve_index=False
             )
             if writer is None:
                 writer = pq.ParquetWriter(path, chunk.schema)
