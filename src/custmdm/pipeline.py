@@ -19,7 +19,7 @@ import math
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,8 +47,8 @@ from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig,
 from custmdm.labels import check_labelled_pairs, labelled_positions, read_labelled_pairs
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
-from custmdm.merge.golden import build_golden, code_dtype
-from custmdm.prepare import Prepared, prepare
+from custmdm.merge.golden import build_golden, code_dtype, merge_inputs
+from custmdm.prepare import Prepared, prepare, shared_strings
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
     FellegiSunterModel,
@@ -76,6 +76,12 @@ PAIRS_ROW_GROUP = 1024 * 1024
 #: records are built (``result.pairs`` reads them back when asked for): at 10M records they
 #: would otherwise hold gigabytes through the merge stage and the writing of the outputs.
 SPILL_PAIRS = 20_000_000
+#: Records above which a run keeps the prepared table's matching keys (the columns golden
+#: records do not read) in a temporary Parquet file from the merge stage on; ``result.prepared``
+#: reads them back when asked for. At 10M records they hold gigabytes otherwise.
+SPILL_RECORDS = 2_000_000
+#: Rows per batch written to that file: each batch's Arrow copy is a transient.
+SPILL_BATCH_ROWS = 100_000
 
 
 #: Which field family a prepared column speaks about; a blocking key biases every
@@ -223,12 +229,71 @@ class SpilledPairs:
         return pd.DataFrame(data, copy=False)
 
 
+class SpilledColumns:
+    """Columns of the prepared table kept in a temporary Parquet file instead of in memory.
+
+    :meth:`restore` puts them back in their places with their dtypes (equal strings share
+    one object again, missing values are ``None``); :meth:`read` reads some of them. The
+    temporary folder goes when this object does.
+    """
+
+    def __init__(self, table: pd.DataFrame, columns: list[str]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._folder = tempfile.TemporaryDirectory(prefix="custmdm-columns-")
+        self.path = Path(self._folder.name) / "columns.parquet"
+        self.columns = list(columns)
+        self.order = [str(c) for c in table.columns]
+        # text throughout (see spillable_columns), so one schema fits every row group
+        schema = pa.schema([(c, pa.string()) for c in self.columns])
+        with pq.ParquetWriter(self.path, schema) as writer:
+            for start in range(0, len(table), SPILL_BATCH_ROWS):
+                part = table.iloc[start : start + SPILL_BATCH_ROWS][self.columns]
+                writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+        # Arrow's allocator keeps freed memory for reuse; merge would not use it
+        pa.default_memory_pool().release_unused()
+
+    def read(self, columns: list[str]) -> dict[str, np.ndarray]:
+        """The given spilled columns as object arrays, as the table had them."""
+        import pyarrow.parquet as pq
+
+        if not columns:
+            return {}
+        back = pq.read_table(self.path, columns=columns)
+        out: dict[str, np.ndarray] = {}
+        for name in columns:
+            values = back.column(name).to_pandas().to_numpy().astype(object, copy=False)
+            out[name] = shared_strings(values)
+        return out
+
+    def restore(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` (without the spilled columns) with them back in their places."""
+        data = self.read(self.columns)
+        data.update({str(c): table[c].to_numpy() for c in table.columns})
+        return pd.DataFrame({c: data.pop(c) for c in self.order}, index=table.index, copy=False)
+
+
+def spillable_columns(table: pd.DataFrame) -> list[str]:
+    """Text columns of ``table`` that golden records do not read: the matching keys."""
+    kept = {"source", "record_id", *merge_inputs(table.columns)}
+    return [
+        str(c)
+        for c in table.columns
+        if c not in kept
+        and table[c].dtype == object
+        and pd.api.types.infer_dtype(table[c], skipna=True) in ("string", "empty")
+    ]
+
+
 @dataclass(init=False)
 class ResolutionResult:
     """Everything a resolution produces; ``write`` puts it in a folder.
 
     ``pairs`` may wait in a temporary file (large runs, see :data:`SPILL_PAIRS`); it is
-    read into memory the first time it is asked for.
+    read into memory the first time it is asked for. So may the matching keys of the
+    prepared table (see :data:`SPILL_RECORDS`): ``prepared`` reads them back when asked for,
+    :meth:`records` reads only the columns it is asked for.
     """
 
     crosswalk: pd.DataFrame
@@ -238,9 +303,10 @@ class ResolutionResult:
     quality: pd.DataFrame
     model: FellegiSunterModel
     report: dict[str, Any]
-    prepared: Prepared
+    _prepared: Prepared = field(repr=False)
     comparisons: list[Comparison]
     _resolver: Resolver | None = field(default=None, repr=False)
+    _spilled_columns: SpilledColumns | None = field(default=None, repr=False)
 
     def __init__(
         self,
@@ -254,6 +320,7 @@ class ResolutionResult:
         prepared: Prepared,
         comparisons: list[Comparison],
         _resolver: Resolver | None = None,
+        spilled_columns: SpilledColumns | None = None,
     ) -> None:
         self.crosswalk = crosswalk
         self.golden = golden
@@ -262,9 +329,36 @@ class ResolutionResult:
         self.quality = quality
         self.model = model
         self.report = report
-        self.prepared = prepared
+        self._prepared = prepared
         self.comparisons = comparisons
         self._resolver = _resolver
+        self._spilled_columns = spilled_columns
+
+    @property
+    def prepared(self) -> Prepared:
+        """The prepared record table, quality flags and extras the result was built from."""
+        if self._spilled_columns is not None:
+            self._prepared.table = self._spilled_columns.restore(self._prepared.table)
+            self._spilled_columns = None
+        return self._prepared
+
+    @prepared.setter
+    def prepared(self, value: Prepared) -> None:
+        self._prepared, self._spilled_columns = value, None
+
+    def records(self, columns: Iterable[str]) -> pd.DataFrame:
+        """The prepared table's given columns (those it has), in its row order.
+
+        Unlike ``prepared``, this reads back only these of the spilled matching keys.
+        """
+        table = self._prepared.table
+        wanted = list(dict.fromkeys(str(c) for c in columns))
+        store = self._spilled_columns
+        data = store.read([c for c in wanted if c in store.columns]) if store is not None else {}
+        data.update({c: table[c].to_numpy() for c in wanted if c in table.columns})
+        return pd.DataFrame(
+            {c: data[c] for c in wanted if c in data}, index=table.index, copy=False
+        )
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -604,6 +698,11 @@ class Resolver:
             with self._stage("spill_pairs"):
                 pairs = SpilledPairs(frame)
         del frame
+        spilled_columns = None
+        if n > SPILL_RECORDS:
+            with self._stage("spill_columns"):
+                spilled_columns = SpilledColumns(table, spillable_columns(table))
+                table = prepared.table = table.drop(columns=spilled_columns.columns)
         with self._stage("merge"):
             merged = build_golden(table, prepared.extras, labels)
         quality = pd.concat([prepared.quality, generic_quality], ignore_index=True)
@@ -632,6 +731,7 @@ class Resolver:
             prepared=prepared,
             comparisons=comparisons,
             _resolver=self,
+            spilled_columns=spilled_columns,
         )
 
     # -- helpers -----------------------------------------------------------------------

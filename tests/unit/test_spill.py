@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -66,3 +67,48 @@ def test_write_csv_writes_categoricals_as_their_text(
     assert (tmp_path / "coded.csv").read_bytes() == (tmp_path / "text.csv").read_bytes()
     pipeline.write_csv(coded.iloc[:0], tmp_path / "empty.csv")
     assert (tmp_path / "empty.csv").read_text() == "customer_id,value,n\n"
+
+
+def test_spilled_matching_keys_change_no_output_and_come_back_when_asked_for(
+    company_2k_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = Resolver(company_2k_dir).run()
+    monkeypatch.setattr(pipeline, "SPILL_BATCH_ROWS", 499)  # several row groups
+    monkeypatch.setattr(pipeline, "SPILL_RECORDS", 0)
+    spilled = Resolver(company_2k_dir).run()
+    store = spilled._spilled_columns
+    assert store is not None
+    assert {"full_key", "name_pair_key", "phone_key"} <= set(store.columns)
+    assert not {"source", "record_id", "first_name", "phone"} & set(store.columns)
+    assert not set(store.columns) & set(spilled._prepared.table.columns)  # not in memory
+
+    # the report's profile reads only what is in memory: nothing comes back for it
+    kept.write(tmp_path / "kept")
+    spilled.write(tmp_path / "spilled")
+    assert spilled._spilled_columns is store
+    for name in ("pairs.parquet", "crosswalk.csv", "golden.csv", "lineage.csv"):
+        assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "spilled" / name).read_bytes()
+    reports = [json.loads((tmp_path / d / "report.json").read_text()) for d in ("kept", "spilled")]
+    for key in ("sources", "review_records", "counts", "model"):
+        assert reports[0][key] == reports[1][key], key
+
+    # asked for: some columns (read back, not restored), then the whole table
+    wanted = ["record_id", "full_key", "phone", "no_such_column"]
+    pd.testing.assert_frame_equal(
+        spilled.records(wanted), kept.prepared.table[["record_id", "full_key", "phone"]]
+    )
+    assert spilled._spilled_columns is store
+    pd.testing.assert_frame_equal(spilled.prepared.table, kept.prepared.table)
+    assert spilled._spilled_columns is None
+    column = spilled.prepared.table["full_key"].to_numpy()
+    assert len({id(v) for v in column}) == len(set(column))  # equal strings share an object
+
+    pairs = kept.pairs.sort_values("match_weight", ascending=False)
+    for row in (pairs.iloc[0], pairs.iloc[len(pairs) // 2]):
+        left = (str(row["left_source"]), str(row["left_record_id"]))
+        right = (str(row["right_source"]), str(row["right_record_id"]))
+        assert spilled.explain(left, right) == kept.explain(left, right)
+    spill_file = store.path
+    del store
+    gc.collect()
+    assert not spill_file.exists()

@@ -24,7 +24,7 @@ emails keep every distinct value.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -401,6 +401,12 @@ _MERGE_INPUTS = (
 )
 
 
+def merge_inputs(columns: Iterable[object]) -> list[str]:
+    """The columns among ``columns`` that :func:`build_golden` reads, beside source and id."""
+    value_columns = {col for _, attrs in GROUPS.values() for _, col in attrs}
+    return [str(c) for c in columns if c in value_columns or c in _MERGE_INPUTS]
+
+
 def _stack_columns(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     """Row-wise concatenation of chunks' columns, one column at a time.
 
@@ -445,8 +451,7 @@ def build_golden(
     crosswalk = pd.DataFrame({"source": sources, "record_id": record_ids, "customer_id": customer})
     del customer
 
-    value_columns = {col for _, attrs in GROUPS.values() for _, col in attrs}
-    inputs = [str(c) for c in table.columns if c in value_columns or c in _MERGE_INPUTS]
+    inputs = merge_inputs(table.columns)
     codes = _LineageCodes.of(sources, record_ids)
     sizes = np.bincount(labels, minlength=n)
     cluster_sizes = sizes[cluster_ids]

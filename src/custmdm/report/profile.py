@@ -84,13 +84,21 @@ def _display(frame: pd.DataFrame, field: str) -> pd.Series:
     return pd.Series(None, index=frame.index, dtype=object)
 
 
+def _profile_columns() -> list[str]:
+    """The prepared columns profiles and review records read (never the matching keys)."""
+    from custmdm.schema import CANONICAL_FIELDS
+
+    valid = [c for cols in _VALID_COLUMNS.values() for c in cols]
+    return ["source", "record_id", *CANONICAL_FIELDS, *valid, *_DISPLAY.values()]
+
+
 def source_profile(result: ResolutionResult) -> list[dict[str, Any]]:
     """Records, completeness and validity per mapped field, flags and masked examples.
 
     ``completeness`` is the share of records with a value in the field (valid or not);
     ``validity`` the share of those values that the normalisers accepted.
     """
-    table = result.prepared.table
+    table = result.records(_profile_columns())
     quality = result.quality
     out = []
     for source, frame in table.groupby("source", sort=True):
@@ -161,7 +169,7 @@ def _review_records(result: ResolutionResult) -> dict[str, dict[str, str]]:
     customers = set(big["customer_id"].head(2)) | set(loose["customer_id"].head(2))
     members = result.crosswalk[result.crosswalk["customer_id"].isin(customers)]
     keys |= set(zip(members["source"].astype(str), members["record_id"].astype(str), strict=True))
-    table = result.prepared.table
+    table = result.records(_profile_columns())
     wanted = pd.MultiIndex.from_tuples(sorted(keys), names=["source", "record_id"])
     rows = table.set_index(["source", "record_id"]).reindex(wanted)
     out: dict[str, dict[str, str]] = {}
