@@ -25,6 +25,9 @@ from custmdm.exceptions import CustmdmError
 log = logging.getLogger("custmdm")
 
 EXIT_USER_ERROR = 2
+#: Records above which ``resolve`` writes no report.html unless asked (``--report``): the
+#: report's tables take about 1.3 GiB beside a 1M-record result and grow with the pairs.
+REPORT_MAX_RECORDS = 2_000_000
 
 #: Modules with a ``register(subparsers)`` function adding their own subcommands.
 SUBCOMMAND_MODULES = ("custmdm.store.cli", "custmdm.report.cli")
@@ -128,7 +131,16 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         labelled_pairs=args.labels,
     )
     result = resolver.run()
-    out = result.write(args.out, html_report=not args.no_report)
+    records = int(result.report["counts"]["records"])
+    html_report = not args.no_report and (args.report or records <= REPORT_MAX_RECORDS)
+    if not args.no_report and not html_report:
+        print(
+            f"custmdm: report.html not written: {records:,} records is above "
+            f"{REPORT_MAX_RECORDS:,}, where the report's memory grows with the candidate "
+            "pairs; pass --report to write it anyway",
+            file=sys.stderr,
+        )
+    out = result.write(args.out, html_report=html_report)
     if not args.quiet:
         print(_summary(out, result.report))
     return 0
@@ -200,8 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV of labelled pairs (left_source, left_record_id, right_source, "
         "right_record_id, match) that calibrate the threshold",
     )
-    p.add_argument(
+    report = p.add_mutually_exclusive_group()
+    report.add_argument(
         "--no-report", action="store_true", help="skip report.html (the other outputs are written)"
+    )
+    report.add_argument(
+        "--report",
+        action="store_true",
+        help=f"write report.html even above {REPORT_MAX_RECORDS:,} records "
+        "(by default larger runs skip it)",
     )
     p.add_argument(
         "--engine",

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custmdm.report import analysis
 
@@ -135,3 +137,70 @@ def test_expected_vs_found():
         "linked": 1.0,
         "implied": 1.0,
     }
+
+
+def _reference_pair_customers(crosswalk, pairs):
+    """The string-index lookup the coded one must agree with."""
+    index = pd.Series(
+        crosswalk["customer_id"].to_numpy(),
+        index=pd.MultiIndex.from_arrays(
+            [crosswalk["source"].astype(str), crosswalk["record_id"].astype(str)]
+        ),
+    )
+    return [
+        index.reindex(
+            pd.MultiIndex.from_arrays(
+                [pairs[f"{side}_source"].astype(str), pairs[f"{side}_record_id"].astype(str)]
+            )
+        ).to_numpy(dtype=object)
+        for side in ("left", "right")
+    ]
+
+
+def _reference_borderline(pairs, threshold, n):
+    tw = analysis.threshold_weight(threshold)
+    frame = pairs.assign(distance=(pairs["match_weight"] - tw).abs())
+    keys = ["distance", "left_source", "left_record_id", "right_source", "right_record_id"]
+    above = frame[frame["match_probability"] >= threshold]
+    below = frame[frame["match_probability"] < threshold]
+    return pd.concat(
+        [
+            above.sort_values(keys, kind="stable").head(n).assign(side="above"),
+            below.sort_values(keys, kind="stable").head(n).assign(side="below"),
+        ],
+        ignore_index=True,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["billing", "pos", "webshop"]),
+            st.integers(0, 6),
+            st.sampled_from(["billing", "pos", "webshop", "gone"]),
+            st.integers(0, 7),
+            st.sampled_from([-4.0, -1.0, -0.5, 0.0, 0.5, 1.0, 4.0]),  # many ties
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 5),
+    st.booleans(),
+)
+def test_coded_lookups_agree_with_the_string_index(rows, n, categorical):
+    crosswalk = pd.DataFrame(
+        [(s, str(r), f"C{r % 3}{s[0]}") for s in ("billing", "pos", "webshop") for r in range(7)],
+        columns=["source", "record_id", "customer_id"],
+    )
+    pairs = _pairs([(a, str(b), c, str(d), w, 1 / (1 + 2 ** (-w))) for a, b, c, d, w in rows])
+    if categorical:  # as an in-memory result has them
+        for col in ("left_source", "left_record_id", "right_source", "right_record_id"):
+            pairs[col] = pd.Categorical(pairs[col])
+    got = analysis._pair_customers(crosswalk, pairs)
+    want = _reference_pair_customers(crosswalk, pairs)
+    for g, w in zip(got, want, strict=True):
+        assert pd.Series(g, dtype=object).equals(pd.Series(w, dtype=object))
+    if len(pairs):  # no pairs: the early return tested above
+        pd.testing.assert_frame_equal(
+            analysis.borderline_pairs(pairs, 0.5, n), _reference_borderline(pairs, 0.5, n)
+        )

@@ -169,3 +169,27 @@ def test_notebook_result_repr_is_a_table(resolved, rows: int):
     assert "<table" in html
     assert html.count("<tr>") >= rows + 8
     assert resolved.result._repr_html_().startswith("<div><b>ResolutionResult</b>")
+
+
+def test_resolve_skips_the_report_above_the_record_limit_unless_asked(
+    company_2k_dir, tmp_path, monkeypatch, capsys
+):
+    from custmdm import cli
+
+    monkeypatch.setattr(cli, "REPORT_MAX_RECORDS", 100)
+    config = str(company_2k_dir)  # the config file itself
+    assert main(["-q", "resolve", config, "--out", str(tmp_path / "auto")]) == 0
+    err = capsys.readouterr().err
+    assert "report.html not written" in err and "--report" in err
+    assert not (tmp_path / "auto" / REPORT_FILE).exists()
+    assert (tmp_path / "auto" / "golden.csv").is_file()
+
+    assert main(["-q", "resolve", config, "--out", str(tmp_path / "asked"), "--report"]) == 0
+    assert (tmp_path / "asked" / REPORT_FILE).is_file()
+    assert "not written" not in capsys.readouterr().err
+
+    monkeypatch.setattr(cli, "REPORT_MAX_RECORDS", 10**9)
+    assert main(["-q", "resolve", config, "--out", str(tmp_path / "small")]) == 0
+    assert (tmp_path / "small" / REPORT_FILE).is_file()
+    with pytest.raises(SystemExit):  # one or the other
+        main(["resolve", config, "--out", str(tmp_path / "x"), "--report", "--no-report"])
