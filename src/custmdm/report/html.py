@@ -20,7 +20,7 @@ import datetime as dt
 import html
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ import plotly.io as pio
 from custmdm.exceptions import CustmdmError
 from custmdm.report import analysis, charts
 from custmdm.report.mask import PERSONAL_FIELDS, mask_text, mask_value
-from custmdm.report.profile import report_extras, review_keys
+from custmdm.report.profile import Review, report_extras, review_keys
 
 if TYPE_CHECKING:
     from custmdm.pipeline import ResolutionResult
@@ -53,6 +53,9 @@ class ReportData:
     pairs: pd.DataFrame
     quality: pd.DataFrame
     report: dict[str, Any]
+    #: :func:`review_keys` of these tables, when already computed (a result computes it
+    #: once for the profile's review records and the cluster section)
+    review: Review | None = field(default=None, repr=False)
 
     @classmethod
     def from_dir(cls, path: str | Path) -> ReportData:
@@ -86,8 +89,6 @@ class ReportData:
     def from_result(cls, result: ResolutionResult) -> ReportData:
         """Take the tables of an in-memory result (adding the masked source profile)."""
         report = dict(result.report)
-        if "sources" not in report or "review_records" not in report:
-            report.update(report_extras(result))
 
         def text(frame: pd.DataFrame) -> pd.DataFrame:
             return frame.astype(object).where(frame.notna(), None)
@@ -95,13 +96,18 @@ class ReportData:
         pairs = result.pairs.copy()
         for col in ("left_source", "left_record_id", "right_source", "right_record_id"):
             pairs[col] = pairs[col].astype(str)
+        crosswalk = result.crosswalk.astype(str)
+        review = review_keys(crosswalk, pairs, float(report["threshold"]))
+        if "sources" not in report or "review_records" not in report:
+            report.update(report_extras(result, review))
         return cls(
-            crosswalk=result.crosswalk.astype(str),
+            crosswalk=crosswalk,
             golden=text(result.golden),
             lineage=text(result.lineage),
             pairs=pairs,
             quality=result.quality.astype(str),
             report=report,
+            review=review,
         )
 
 
@@ -417,7 +423,11 @@ def _cluster_figure(data: ReportData, customer_id: str, title: str) -> go.Figure
 
 def _clusters(data: ReportData, fig: _Figures) -> str:
     threshold = float(data.report["threshold"])
-    border, big, loose = review_keys(data.crosswalk, data.pairs, threshold)
+    border, big, loose = (
+        data.review
+        if data.review is not None
+        else review_keys(data.crosswalk, data.pairs, threshold)
+    )
     records = data.report.get("review_records", {})
     sizes = data.crosswalk.groupby("customer_id").size()
 

@@ -142,9 +142,11 @@ def source_profile(result: ResolutionResult) -> list[dict[str, Any]]:
     return out
 
 
-def review_keys(
-    crosswalk: pd.DataFrame, pairs: pd.DataFrame, threshold: float
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+#: Borderline pairs, largest clusters and least cohesive clusters (:func:`review_keys`).
+Review = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def review_keys(crosswalk: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> Review:
     """The borderline pairs, largest and least cohesive clusters a report reviews."""
     clusters = analysis.cluster_table(crosswalk, pairs, threshold)
     return (
@@ -154,9 +156,13 @@ def review_keys(
     )
 
 
-def _review_records(result: ResolutionResult) -> dict[str, dict[str, str]]:
+def _review_records(
+    result: ResolutionResult, review: Review | None = None
+) -> dict[str, dict[str, str]]:
     threshold = float(result.report["threshold"])
-    border, big, loose = review_keys(result.crosswalk, result.pairs, threshold)
+    border, big, loose = (
+        review if review is not None else review_keys(result.crosswalk, result.pairs, threshold)
+    )
     keys: set[tuple[str, str]] = set()
     for side in ("left", "right"):
         keys |= set(
@@ -180,6 +186,10 @@ def _review_records(result: ResolutionResult) -> dict[str, dict[str, str]]:
     return out
 
 
-def report_extras(result: ResolutionResult) -> dict[str, Any]:
-    """The masked additions to ``report.json`` the HTML report needs."""
-    return {"sources": source_profile(result), "review_records": _review_records(result)}
+def report_extras(result: ResolutionResult, review: Review | None = None) -> dict[str, Any]:
+    """The masked additions to ``report.json`` the HTML report needs (``review``: the
+    result's :func:`review_keys`, if already computed)."""
+    return {
+        "sources": source_profile(result),
+        "review_records": _review_records(result, review),
+    }
