@@ -427,9 +427,9 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(values.dtype, pd.CategoricalDtype):
             return values
         codes = values.cat.codes.to_numpy()
-        text = np.asarray(values.cat.categories, dtype=object)[codes]
-        text[codes < 0] = None
-        return text
+        # code -1 (missing) takes the None at the end, also when there are no categories
+        categories = np.asarray(values.cat.categories, dtype=object)
+        return np.concatenate([categories, np.array([None], dtype=object)])[codes]
 
     return pd.DataFrame({c: plain(v) for c, v in frame.items()}, copy=False)
 

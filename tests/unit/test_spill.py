@@ -1,16 +1,21 @@
-"""Large runs keep candidate pairs in a temporary file; nothing a user sees changes."""
+"""Large runs keep candidate pairs and matching keys in temporary files; nothing a user sees
+changes."""
 
 from __future__ import annotations
 
 import gc
 import json
+import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custmdm import pipeline
-from custmdm.pipeline import Resolver, SpilledPairs
+from custmdm.pipeline import Resolver, SpilledPairs, _as_text, write_csv
 
 
 def test_spilled_pairs_read_back_and_write_as_in_memory(
@@ -112,3 +117,39 @@ def test_spilled_matching_keys_change_no_output_and_come_back_when_asked_for(
     del store
     gc.collect()
     assert not spill_file.exists()
+
+
+_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("ab ,\"\r\n\tжЁ;|'x")), max_size=6),  # "" included
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(_TEXT, _TEXT, st.integers(-5, 10**12)), max_size=12),
+    st.booleans(),
+    st.integers(1, 5),
+)
+def test_write_csv_writes_what_to_csv_writes(
+    rows: list[tuple[str | None, str | None, int]], categorical: bool, chunk: int
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "name": pd.Series([r[0] for r in rows], dtype=object),
+            'odd, "header"': pd.Series([r[1] for r in rows], dtype=object),
+            "n": pd.Series([r[2] for r in rows], dtype=np.int64),
+        }
+    )
+    if categorical:
+        frame["name"] = pd.Categorical(frame["name"])
+    expected = _as_text(frame).to_csv(index=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "out.csv"
+        old = pipeline.CSV_CHUNK_ROWS
+        pipeline.CSV_CHUNK_ROWS = chunk
+        try:
+            write_csv(frame, path)
+        finally:
+            pipeline.CSV_CHUNK_ROWS = old
+        assert path.read_bytes() == expected.encode("utf-8")
