@@ -172,9 +172,15 @@ def _rank_frame(
     length = np.zeros(n, dtype=np.int64)
     for col in columns:
         if col in table:
-            values = table[col]
-            filled += values.notna().to_numpy()
-            length += values.fillna("").astype(str).str.len().to_numpy()
+            values = table[col].to_numpy(dtype=object)
+            present = np.flatnonzero(pd.notna(values))
+            filled[present] += 1
+            # the length of each value's text (0 when missing), in one pass
+            length[present] += np.fromiter(
+                (len(v) if type(v) is str else len(str(v)) for v in values[present].tolist()),
+                dtype=np.int64,
+                count=present.size,
+            )
     return pd.DataFrame(
         {"cluster": labels, "row": np.arange(n), "filled": filled, "length": length}
     )
