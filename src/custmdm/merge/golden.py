@@ -198,15 +198,27 @@ def _choose(
     frame = frame[frame["filled"] > 0]
     if frame.empty:
         return frame.assign(row=pd.Series(dtype=np.int64))
-    frame["trust"] = table["trust"].to_numpy()[frame["row"].to_numpy()]
-    updated = table["updated_at"].to_numpy()[frame["row"].to_numpy()]
-    frame["updated"] = pd.Series(updated, index=frame.index).fillna("")
-    key = table[key_column].to_numpy()[frame["row"].to_numpy()] if key_column in table else None
-    if key is not None:
-        frame["key"] = pd.Series(key, index=frame.index).fillna("\x00")
-        frame["freq"] = frame.groupby(["cluster", "key"])["row"].transform("size")
+    rows = frame["row"].to_numpy()
+    cluster = frame["cluster"].to_numpy()
+    # every sort key as integers (text by its sorted rank), sorted with one np.lexsort:
+    # the same order as sorting the frame, since "row" breaks every tie
+    keys: dict[str, np.ndarray] = {
+        "cluster": cluster,
+        "trust": table["trust"].to_numpy()[rows],
+        "filled": frame["filled"].to_numpy(),
+        "length": frame["length"].to_numpy(),
+        "row": rows,
+    }
+    updated = pd.Series(table["updated_at"].to_numpy()[rows]).fillna("").to_numpy()
+    keys["updated"] = pd.factorize(updated, sort=True)[0]
+    if key_column in table:
+        key = pd.Series(table[key_column].to_numpy()[rows]).fillna("\x00").to_numpy()
+        # how many of the cluster's rows carry the same key
+        pair = cluster.astype(np.int64) * (rows.size + 1) + pd.factorize(key)[0]
+        _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+        keys["freq"] = counts[inverse]
     else:
-        frame["freq"] = 1
+        keys["freq"] = np.ones(rows.size, dtype=np.int64)
     sort_cols: list[str] = ["cluster"]
     ascending: list[bool] = [True]
     for rule in rules:
@@ -222,8 +234,15 @@ def _choose(
         ascending.append(False)
     sort_cols.append("row")
     ascending.append(True)
-    frame = frame.sort_values(sort_cols, ascending=ascending, kind="stable")
-    return frame.drop_duplicates("cluster", keep="first")[["cluster", "row"]]
+    columns_in_order = [
+        keys[c].astype(np.int64) if up else -keys[c].astype(np.int64)
+        for c, up in zip(sort_cols, ascending, strict=True)
+    ]
+    order = np.lexsort(columns_in_order[::-1])
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = cluster[order][1:] != cluster[order][:-1]
+    chosen = order[first]
+    return pd.DataFrame({"cluster": cluster[chosen], "row": rows[chosen]})
 
 
 @dataclass
