@@ -232,8 +232,8 @@ class SpilledPairs:
 class SpilledColumns:
     """Columns of the prepared table kept in a temporary Parquet file instead of in memory.
 
-    :meth:`restore` puts them back in their places with their dtypes (equal strings share
-    one object again, missing values are ``None``); :meth:`read` reads some of them. The
+    :meth:`read` gives some of them back as the table had them (equal strings share one
+    object again, missing values are ``None``); ``order`` is the table's column order. The
     temporary folder goes when this object does.
     """
 
@@ -266,12 +266,6 @@ class SpilledColumns:
             values = back.column(name).to_pandas().to_numpy().astype(object, copy=False)
             out[name] = shared_strings(values)
         return out
-
-    def restore(self, table: pd.DataFrame) -> pd.DataFrame:
-        """``table`` (without the spilled columns) with them back in their places."""
-        data = self.read(self.columns)
-        data.update({str(c): table[c].to_numpy() for c in table.columns})
-        return pd.DataFrame({c: data.pop(c) for c in self.order}, index=table.index, copy=False)
 
 
 def spillable_columns(table: pd.DataFrame) -> list[str]:
@@ -338,7 +332,8 @@ class ResolutionResult:
     def prepared(self) -> Prepared:
         """The prepared record table, quality flags and extras the result was built from."""
         if self._spilled_columns is not None:
-            self._prepared.table = self._spilled_columns.restore(self._prepared.table)
+            # every column back in its place
+            self._prepared.table = self.records(self._spilled_columns.order)
             self._spilled_columns = None
         return self._prepared
 
