@@ -44,6 +44,7 @@ from custmdm.clustering.threshold import (
     labelled_quality,
 )
 from custmdm.config import BlockingRule, Comparison, ExactLevel, ResolverConfig, load_config
+from custmdm.csvfile import as_text, write_csv
 from custmdm.labels import check_labelled_pairs, labelled_positions, read_labelled_pairs
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
@@ -371,10 +372,10 @@ class ResolutionResult:
         report.json and (unless ``html_report=False``) report.html."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        self.crosswalk.to_csv(out / "crosswalk.csv", index=False)
-        self.golden.to_csv(out / "golden.csv", index=False)
+        write_csv(self.crosswalk, out / "crosswalk.csv")
+        write_csv(self.golden, out / "golden.csv")
         write_csv(self.lineage, out / "lineage.csv")
-        self.quality.to_csv(out / "quality.csv", index=False)
+        write_csv(self.quality, out / "quality.csv")
         if isinstance(self._pairs, SpilledPairs):
             shutil.copyfile(self._pairs.path, out / "pairs.parquet")
         else:
@@ -408,36 +409,6 @@ class ResolutionResult:
         return result_html(self)
 
 
-#: Rows per piece when :func:`write_csv` writes a frame.
-CSV_CHUNK_ROWS = 500_000
-
-
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its categorical columns as objects (missing values ``None``).
-
-    The categories are taken by code: pandas converts and writes categoricals much slower.
-    """
-
-    def plain(values: pd.Series) -> Any:
-        if not isinstance(values.dtype, pd.CategoricalDtype):
-            return values
-        codes = values.cat.codes.to_numpy()
-        # code -1 (missing) takes the None at the end, also when there are no categories
-        categories = np.asarray(values.cat.categories, dtype=object)
-        return np.concatenate([categories, np.array([None], dtype=object)])[codes]
-
-    return pd.DataFrame({c: plain(v) for c, v in frame.items()}, copy=False)
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """``frame.to_csv(path, index=False)``, categorical columns written as their text, in
-    pieces of rows."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):
-            piece = frame.iloc[start : start + CSV_CHUNK_ROWS]
-            _as_text(piece).to_csv(fh, index=False, header=start == 0)
-
-
 def write_pairs(pairs: pd.DataFrame, path: Path) -> None:
     """``pairs.to_parquet(path, index=False)`` with text sides, one row group at a time.
 
@@ -448,13 +419,13 @@ def write_pairs(pairs: pd.DataFrame, path: Path) -> None:
     import pyarrow.parquet as pq
 
     if len(pairs) <= PAIRS_ROW_GROUP:
-        _as_text(pairs).to_parquet(path, index=False)
+        as_text(pairs).to_parquet(path, index=False)
         return
     writer: pq.ParquetWriter | None = None
     try:
         for start in range(0, len(pairs), PAIRS_ROW_GROUP):
             chunk = pa.Table.from_pandas(
-                _as_text(pairs.iloc[start : start + PAIRS_ROW_GROUP]), preserve_index=False
+                as_text(pairs.iloc[start : start + PAIRS_ROW_GROUP]), preserve_index=False
             )
             if writer is None:
                 writer = pq.ParquetWriter(path, chunk.schema)

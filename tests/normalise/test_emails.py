@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from custmdm.normalise import normalise_emails
+from custmdm.normalise.emails import _bulk_emails, _normalise_one
 
 
 @pytest.mark.parametrize(
@@ -82,4 +86,79 @@ def test_several_addresses_and_junk():
     assert issues.to_dict("records") == [
         {"row": 1, "field": "email", "reason": "invalid_email"},
         {"row": 2, "field": "email", "reason": "junk_value"},
+    ]
+
+
+_LOCALS = [
+    "ivan.petrov",
+    "Ivan.Petrov",
+    "i_petrov+shop",
+    "-x",
+    "a..b",
+    ".a",
+    "a.",
+    "ivan",
+    "o'neil",
+    "иван",
+    "x" * 65,
+    "a b",
+    "j.smith-1",
+    "+tag",
+]
+_DOMAINS = [
+    "mail.ru",
+    "Gmail.com",
+    "googlemail.com",
+    "ya.ru",
+    "yandex.ru",
+    "sub.example.co.uk",
+    "-bad.com",
+    "bad-.com",
+    "x" * 64 + ".com",
+    "example.c0m",
+    "example.c",
+    "EXAMPLE.COM",
+    "пример.рф",
+    "a_b.com",
+]
+_WRAPS = [
+    "{}",
+    "{}",
+    "{}",
+    " {} ",
+    "mailto:{}",
+    "<{}>",
+    "Иван <{}>",
+    "{}, other@mail.ru",
+    "{} (work)",
+    "{}|x@y.ru",
+    "{};",
+    "{} or a@b.ru",
+]
+
+
+@pytest.mark.parametrize("provider_rules", [False, True])
+def test_column_path_gives_what_the_scalar_path_gives(provider_rules: bool) -> None:
+    rng = random.Random(int(provider_rules))
+    raw: list[object] = [
+        rng.choice(_WRAPS).format(f"{rng.choice(_LOCALS)}@{rng.choice(_DOMAINS)}")
+        for _ in range(3000)
+    ]
+    raw += ["", "n/a", "test", "@", "a@b", None, 42, "a@b.c@d.com", "a@@b.com"]
+    frame, issues = normalise_emails(pd.Series(raw, dtype=object), provider_rules=provider_rules)
+    flagged: dict[int, tuple[tuple[str, str], ...]] = {}
+    for row, field, reason in issues.itertuples(index=False):
+        flagged[row] = (*flagged.get(row, ()), (field, reason))
+    bulk = _bulk_emails(np.asarray(raw, dtype=object), provider_rules)
+    for i, value in enumerate(raw):
+        expected, reasons = _normalise_one(value, provider_rules)
+        assert tuple(frame.iloc[i]) == expected, value
+        assert flagged.get(i, ()) == reasons, value
+        if bulk[i] is not None:
+            assert (bulk[i], bulk[i]) == expected, value
+    assert sum(b is not None for b in bulk) > 50  # the plain forms are answered by columns
+    plain = np.array(["Ivan.Petrov@Mail.RU", "j_smith+1@sub.example.co.uk"], dtype=object)
+    assert _bulk_emails(plain, provider_rules).tolist() == [
+        "ivan.petrov@mail.ru",
+        "j_smith+1@sub.example.co.uk",
     ]

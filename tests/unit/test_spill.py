@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custmdm import pipeline
-from custmdm.pipeline import Resolver, SpilledPairs, _as_text, write_csv
+from custmdm import csvfile, pipeline
+from custmdm.csvfile import as_text, write_csv
+from custmdm.pipeline import Resolver, SpilledPairs
 
 
 def test_spilled_pairs_read_back_and_write_as_in_memory(
@@ -58,7 +59,7 @@ def test_spill_of_no_pairs(tmp_path: Path) -> None:
 def test_write_csv_writes_categoricals_as_their_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "CSV_CHUNK_ROWS", 2)  # pieces of two rows
+    monkeypatch.setattr(csvfile, "CSV_CHUNK_ROWS", 2)  # pieces of two rows
     text = pd.DataFrame(
         {
             "customer_id": ["C2", "C1", None, "C2", "Cé"],
@@ -67,10 +68,10 @@ def test_write_csv_writes_categoricals_as_their_text(
         }
     )
     coded = text.assign(customer_id=pd.Categorical(text["customer_id"]))
-    pipeline.write_csv(coded, tmp_path / "coded.csv")
+    write_csv(coded, tmp_path / "coded.csv")
     text.to_csv(tmp_path / "text.csv", index=False)
     assert (tmp_path / "coded.csv").read_bytes() == (tmp_path / "text.csv").read_bytes()
-    pipeline.write_csv(coded.iloc[:0], tmp_path / "empty.csv")
+    write_csv(coded.iloc[:0], tmp_path / "empty.csv")
     assert (tmp_path / "empty.csv").read_text() == "customer_id,value,n\n"
 
 
@@ -121,35 +122,52 @@ def test_spilled_matching_keys_change_no_output_and_come_back_when_asked_for(
 
 _TEXT = st.one_of(
     st.none(),
-    st.text(alphabet=st.sampled_from(list("ab ,\"\r\n\tжЁ;|'x")), max_size=6),  # "" included
+    st.text(alphabet=st.sampled_from(list("ab ,\"\r\n\t\x0b\x0cжЁ;|'x")), max_size=6),  # "" too
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(st.tuples(_TEXT, _TEXT, st.integers(-5, 10**12)), max_size=12),
-    st.booleans(),
-    st.integers(1, 5),
-)
-def test_write_csv_writes_what_to_csv_writes(
-    rows: list[tuple[str | None, str | None, int]], categorical: bool, chunk: int
-) -> None:
-    frame = pd.DataFrame(
-        {
-            "name": pd.Series([r[0] for r in rows], dtype=object),
-            'odd, "header"': pd.Series([r[1] for r in rows], dtype=object),
-            "n": pd.Series([r[2] for r in rows], dtype=np.int64),
-        }
-    )
-    if categorical:
-        frame["name"] = pd.Categorical(frame["name"])
-    expected = _as_text(frame).to_csv(index=False)
+def _column(kind: str, n: int) -> st.SearchStrategy[pd.Series]:
+    """A column of ``n`` values of one kind, as the output tables hold them."""
+    if kind in ("text", "categorical", "string"):
+        dtype = {"text": object, "categorical": "category", "string": "string"}[kind]
+        return st.lists(_TEXT, min_size=n, max_size=n).map(lambda v: pd.Series(v, dtype=dtype))
+    if kind == "int":
+        values = st.lists(st.integers(-5, 10**12), min_size=n, max_size=n)
+        return values.map(lambda v: pd.Series(v, dtype=np.int64))
+    if kind == "nullable int":
+        values = st.lists(st.none() | st.integers(-5, 10**6), min_size=n, max_size=n)
+        return values.map(lambda v: pd.Series(v, dtype="Int64"))
+    if kind == "float":
+        values = st.lists(st.none() | st.floats(allow_infinity=False), min_size=n, max_size=n)
+        return values.map(lambda v: pd.Series(v, dtype=float))
+    if kind == "bool":
+        return st.lists(st.booleans(), min_size=n, max_size=n).map(pd.Series)
+    # objects of mixed kinds: to_csv writes the piece
+    mixed = st.none() | st.integers(0, 9) | st.text("ab,", max_size=2) | st.booleans()
+    return st.lists(mixed, min_size=n, max_size=n).map(lambda v: pd.Series(v, dtype=object))
+
+
+_KINDS = ["text", "categorical", "string", "int", "nullable int", "float", "bool", "mixed"]
+
+
+@st.composite
+def _frames(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(0, 12))
+    kinds = draw(st.lists(st.sampled_from(_KINDS), min_size=1, max_size=3))
+    names = ["name", 'odd, "header"', ""]
+    return pd.DataFrame({names[i]: draw(_column(k, n)) for i, k in enumerate(kinds)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_frames(), st.integers(1, 5))
+def test_write_csv_writes_what_to_csv_writes(frame: pd.DataFrame, chunk: int) -> None:
+    expected = as_text(frame).to_csv(index=False)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "out.csv"
-        old = pipeline.CSV_CHUNK_ROWS
-        pipeline.CSV_CHUNK_ROWS = chunk
+        old = csvfile.CSV_CHUNK_ROWS
+        csvfile.CSV_CHUNK_ROWS = chunk
         try:
             write_csv(frame, path)
         finally:
-            pipeline.CSV_CHUNK_ROWS = old
+            csvfile.CSV_CHUNK_ROWS = old
         assert path.read_bytes() == expected.encode("utf-8")

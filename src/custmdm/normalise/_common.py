@@ -203,7 +203,7 @@ def _as_object_array(raw: pd.Series) -> np.ndarray:
     return values
 
 
-def _assemble(
+def assemble_results(
     index: pd.Index,
     codes: np.ndarray,
     results: Sequence[tuple[tuple[Any, ...], Reasons]],
@@ -251,13 +251,28 @@ def _assemble(
 
 
 def apply_distinct(
-    raw: pd.Series, func: ScalarFunc, columns: Sequence[str]
+    raw: pd.Series,
+    func: ScalarFunc,
+    columns: Sequence[str],
+    bulk: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run ``func`` once per distinct non-missing value of ``raw`` and map results back."""
+    """Run ``func`` once per distinct non-missing value of ``raw`` and map results back.
+
+    ``bulk``, when given, answers many distinct values at once (column operations instead of
+    a Python call per value): it returns, per distinct value, the text every column takes
+    with no issue, or ``None`` where ``func`` is to be asked. Its answers must be ``func``'s.
+    """
     values = _as_object_array(raw)
     codes, uniques = factorize_objects(values)
-    results = [func(u) for u in uniques]
-    return _assemble(raw.index, codes, results, columns)
+    if bulk is None:
+        results = [func(u) for u in uniques]
+    else:
+        width = len(columns)
+        results = [
+            func(u) if answer is None else ((answer,) * width, ())
+            for u, answer in zip(uniques, bulk(uniques), strict=True)
+        ]
+    return assemble_results(raw.index, codes, results, columns)
 
 
 def apply_distinct_multi(
@@ -303,7 +318,7 @@ def apply_distinct_multi(
     # codes_all is sorted 0..k-1 because factorize yields dense codes.
     remap = np.empty(int(codes_all.max()) + 1 if len(codes_all) else 0, dtype=np.int64)
     remap[codes_all] = np.arange(len(codes_all))
-    return _assemble(index, remap[combined] if n else combined, results, columns)
+    return assemble_results(index, remap[combined] if n else combined, results, columns)
 
 
 def clean_series_values(raw: pd.Series) -> pd.Series:

@@ -36,7 +36,7 @@ import pandas as pd
 from custmdm.normalise._common import (
     Reasons,
     _as_object_array,
-    _assemble,
+    assemble_results,
     clean_scalar,
     factorize_objects,
 )
@@ -292,4 +292,4 @@ def normalise_dates(
         elif undecided and _ambiguous_order(u) and not _matches_format(u, date_format):
             reasons = (*reasons, (field, AMBIGUOUS_DATE))
         results.append(((iso,), reasons))
-    return _assemble(raw.index, codes, results, [field])
+    return assemble_results(raw.index, codes, results, [field])

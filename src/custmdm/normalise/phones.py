@@ -15,11 +15,13 @@ parsed; anything else that is not valid anywhere is flagged ``invalid_phone``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -156,6 +158,26 @@ class _RegionCheck:
             self._matches(d, national) for d in self._types
         )
 
+    @staticmethod
+    def _matches_many(desc: tuple[frozenset[int], re.Pattern[str]] | None, numbers: Any) -> Any:
+        import pyarrow.compute as pc
+
+        if desc is None:
+            return np.zeros(len(numbers), dtype=bool)
+        lengths, pattern = desc
+        ok = pc.match_substring_regex(numbers, f"^(?:{pattern.pattern})$")
+        ok = ok.to_numpy(zero_copy_only=False)
+        if lengths:
+            ok &= np.isin(pc.utf8_length(numbers).to_numpy(), list(lengths))
+        return ok
+
+    def valid_many(self, numbers: Any) -> np.ndarray:
+        """:meth:`valid` of each national number of an Arrow array of ASCII digit strings."""
+        ok = np.zeros(len(numbers), dtype=bool)
+        for desc in self._types:
+            ok |= self._matches_many(desc, numbers)
+        return ok & self._matches_many(self._general, numbers)
+
 
 @cache
 def _region_check(region: str) -> _RegionCheck:
@@ -272,6 +294,86 @@ def _normalise_one(value: Any, regions: tuple[str, ...]) -> tuple[tuple[Any, ...
     return (found[0], "|".join(found)), tuple(out_reasons)
 
 
+# Values the column path may answer: ASCII digits with single spaces, dots, dashes and
+# brackets, a "+" or "(" only right before the first digit, ending with a digit. For these the
+# scalar path leaves the text as it is (no cleaning, one part, no extension, the span is the
+# whole text), so only the digit checks and fast_e164 remain, which are done per column.
+_BULK_RE = r"^[+(]?[0-9](?:[0-9().-]*(?: [0-9().-]+)*[0-9])?$"
+
+
+def _placeholder_digits(digits: Any, length: int) -> np.ndarray:
+    """:func:`is_junk_phone_digits` of Arrow strings of ``length`` ASCII digits each.
+
+    With ten or eleven digits a placeholder is a body (the digits after the first of
+    eleven) of one repeated digit or of a run up or down: steps of 0, +1 or -1 (mod 10).
+    """
+    offsets = np.frombuffer(digits.buffers()[1], dtype=np.int64)[digits.offset :]
+    start = offsets[0]
+    data = np.frombuffer(digits.buffers()[2], dtype=np.uint8)[start : start + len(digits) * length]
+    body = data.reshape(len(digits), length)[:, 1:] if length == 11 else data.reshape(-1, length)
+    steps = (body[:, 1:].astype(np.int16) - body[:, :-1]) % 10
+    return (steps == 0).all(1) | (steps == 1).all(1) | (steps == 9).all(1)
+
+
+def _bulk_e164(uniques: np.ndarray, regions: tuple[str, ...]) -> np.ndarray:
+    """E.164 of the distinct raw values that :func:`fast_e164` answers, ``None`` elsewhere.
+
+    The answers of the scalar path (:func:`_normalise_one`) for the values it covers, worked
+    out a column at a time with Arrow: values of the form ``_BULK_RE`` that are not
+    placeholders, whose compact form ``fast_e164`` answers under the regions
+    :func:`preferred_regions` orders. A test compares the two on random spellings.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.full(len(uniques), None, dtype=object)
+    is_text = np.fromiter((type(v) is str for v in uniques), dtype=bool, count=len(uniques))
+    where = np.flatnonzero(is_text)
+    text = pa.array(uniques[where], type=pa.large_string())
+    keep = pc.match_substring_regex(text, _BULK_RE).to_numpy(zero_copy_only=False)
+    where, text = where[keep], text.filter(pa.array(keep))
+    if not len(text):
+        return out
+    compact = pc.replace_substring_regex(text, r"[ ().-]", "")
+    plus = pc.starts_with(compact, "+").to_numpy(zero_copy_only=False)
+    length = pc.utf8_length(compact).to_numpy()
+    lead = pc.utf8_slice_codeunits(compact, 0, 2).to_numpy(zero_copy_only=False)
+    # the region fast_e164 is asked under: preferred_regions' first, or the "+" country code
+    region = np.full(len(text), regions[0], dtype=object)
+    if _NANP_REGIONS.intersection(regions):
+        grouped = pc.match_substring_regex(text, _NANP_GROUPING_RE.pattern)
+        region[grouped.to_numpy(zero_copy_only=False)] = next(
+            r for r in regions if r in _NANP_REGIONS
+        )
+    region[plus] = None
+    region[plus & (lead == "+7")] = "RU"
+    region[plus & (lead == "+1")] = "US"
+    # where the ten national digits start; -1: fast_e164 does not answer
+    skip = np.full(len(text), -1)
+    skip[plus & (length == 12)] = 2
+    for name, trunk in _FAST_TRUNK.items():
+        bare = ~plus & (region == name)
+        skip[bare & (length == 10)] = 0
+        with_trunk = np.isin(
+            np.fromiter((v[:1] for v in lead), dtype="U1", count=len(lead)), list(trunk)
+        )
+        skip[bare & (length == 11) & with_trunk] = 1
+    for (name, leading), k in itertools.product(_FAST_FIRST.items(), (0, 1, 2)):
+        mine = np.flatnonzero((region == name) & (skip == k))
+        if not len(mine):
+            continue
+        digits = pc.replace_substring(compact.take(mine), "+", "")
+        national = pc.utf8_slice_codeunits(compact.take(mine), k, 12)
+        first_digit = pc.utf8_slice_codeunits(national, 0, 1).to_numpy(zero_copy_only=False)
+        ok = np.isin(first_digit, list(leading)) & _region_check(name).valid_many(national)
+        # all have ten national digits: eleven digits with a trunk or "+" code, else ten
+        ok &= ~_placeholder_digits(digits, 10 if k == 0 else 11)
+        calling = pa.scalar("+" + _region_check(name).country_code, national.type)
+        e164 = pc.binary_join_element_wise(calling, national, pa.scalar("", national.type))
+        out[where[mine[ok]]] = e164.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
+    return out
+
+
 def normalise_phones(
     raw: pd.Series, regions: Sequence[str] = ("RU",)
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -302,7 +404,12 @@ def normalise_phones(
     region_tuple = tuple(r.upper() for r in regions)
     if not region_tuple:
         raise ValueError("normalise_phones needs at least one region. Got an empty sequence.")
-    return apply_distinct(raw, lambda v: _normalise_one(v, region_tuple), PHONE_COLUMNS)
+    return apply_distinct(
+        raw,
+        lambda v: _normalise_one(v, region_tuple),
+        PHONE_COLUMNS,
+        bulk=lambda uniques: _bulk_e164(uniques, region_tuple),
+    )
 
 
 #: Calling codes whose national numbers are ten digits and overlap: written without a

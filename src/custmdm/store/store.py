@@ -40,10 +40,11 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from custmdm.blocking.rules import IDENTIFIER_KEYS, Blocker, default_blocking_rules, generic_values
 from custmdm.clustering.components import cluster
 from custmdm.config import BlockingRule, ResolverConfig, SourceConfig, load_config, parse_config
+from custmdm.csvfile import write_csv
 from custmdm.exceptions import ConfigError, StoreError
 from custmdm.matchers.base import LevelEvaluator
 from custmdm.merge.golden import build_golden, customer_id_for
-from custmdm.pipeline import Resolver, write_csv
+from custmdm.pipeline import Resolver
 from custmdm.prepare import prepare
 from custmdm.schema import CROSSWALK_COLUMNS, LINEAGE_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
