@@ -318,7 +318,10 @@ class ResolverConfig(_Model):
     workers: int | None = Field(
         default=None,
         ge=1,
-        description="Processes that normalise sources in parallel (default: up to 2 for large inputs).",
+        description=(
+            "Processes that normalise sources and build golden records in parallel "
+            "(default: up to 2 for large inputs)."
+        ),
     )
     u_sample_pairs: int = Field(default=1_000_000, ge=1000)
     em_max_iterations: int = Field(default=100, ge=1)

@@ -49,7 +49,7 @@ from custmdm.labels import check_labelled_pairs, labelled_positions, read_labell
 from custmdm.matchers.base import EncodedColumn, LevelEvaluator
 from custmdm.matchers.library import default_comparisons
 from custmdm.merge.golden import build_golden, code_dtype, merge_inputs
-from custmdm.prepare import Prepared, prepare, shared_strings
+from custmdm.prepare import Prepared, prepare, shared_strings, worker_count
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
     FellegiSunterModel,
@@ -81,6 +81,9 @@ SPILL_PAIRS = 20_000_000
 #: records do not read) in a temporary Parquet file from the merge stage on; ``result.prepared``
 #: reads them back when asked for. At 10M records they hold gigabytes otherwise.
 SPILL_RECORDS = 2_000_000
+#: Records up to which golden records are built by ``workers`` processes: a forked worker
+#: copies the memory pages of the table it reads, which above this would weigh gigabytes.
+PARALLEL_MERGE_RECORDS = 2_000_000
 #: Rows per batch written to that file: each batch's Arrow copy is a transient.
 SPILL_BATCH_ROWS = 100_000
 
@@ -670,7 +673,8 @@ class Resolver:
                 spilled_columns = SpilledColumns(table, spillable_columns(table))
                 table = prepared.table = table.drop(columns=spilled_columns.columns)
         with self._stage("merge"):
-            merged = build_golden(table, prepared.extras, labels)
+            workers = worker_count(self.config) if n <= PARALLEL_MERGE_RECORDS else 1
+            merged = build_golden(table, prepared.extras, labels, workers=workers)
         quality = pd.concat([prepared.quality, generic_quality], ignore_index=True)
         quality = quality.sort_values(list(QUALITY_COLUMNS), kind="stable").reset_index(drop=True)
         report = self._report(

@@ -391,6 +391,11 @@ def _stack_columns(
     return out
 
 
+def worker_count(config: ResolverConfig) -> int:
+    """Processes a run may use: ``config.workers``, by default up to two (one per core)."""
+    return config.workers if config.workers is not None else min(2, os.cpu_count() or 1)
+
+
 def _prepare_all(
     config: ResolverConfig,
     tables: dict[str, TableLike] | None,
@@ -401,7 +406,7 @@ def _prepare_all(
     Each source is normalised whole by one process (normalisers learn a column's habits,
     e.g. its date order), so the result does not depend on the number of workers.
     """
-    workers = config.workers if config.workers is not None else min(2, os.cpu_count() or 1)
+    workers = worker_count(config)
     n_sources = len(config.sources)
     report = progress or (lambda stage, done, total: None)
     if workers <= 1 or n_sources <= 1 or _input_size(config, tables) < PARALLEL_MIN_INPUT:

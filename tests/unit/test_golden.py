@@ -1,4 +1,5 @@
-"""Golden records built in chunks of clusters equal those built in one pass."""
+"""Golden records built in chunks of clusters, in one process or several, equal those built
+in one pass."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pandas as pd
 import pytest
 
 import custmdm
+from custmdm import pipeline
+from custmdm.config import load_config
 from custmdm.merge import golden
 from custmdm.pipeline import Resolver
 
@@ -17,16 +20,21 @@ def resolved(company_2k_dir: Path) -> custmdm.ResolutionResult:
     return Resolver(company_2k_dir).run()
 
 
-@pytest.mark.parametrize("chunk_records", [7, 97, 1_000])
+@pytest.mark.parametrize(
+    ("chunk_records", "workers"), [(7, 1), (97, 1), (1_000, 1), (97, 2), (300, 3)]
+)
 def test_chunks_give_the_one_pass_result(
-    resolved: custmdm.ResolutionResult, chunk_records: int, monkeypatch: pytest.MonkeyPatch
+    resolved: custmdm.ResolutionResult,
+    chunk_records: int,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     table, extras = resolved.prepared.table, resolved.prepared.extras
     labels = resolved.crosswalk["customer_id"].factorize()[0]
     first = pd.Series(range(len(labels))).groupby(labels).transform("min").to_numpy()
     one_pass = golden.build_golden(table, extras, first)
     monkeypatch.setattr(golden, "MERGE_CHUNK_RECORDS", chunk_records)
-    chunked = golden.build_golden(table, extras, first)
+    chunked = golden.build_golden(table, extras, first, workers=workers)
     pd.testing.assert_frame_equal(chunked.golden, one_pass.golden)
     pd.testing.assert_frame_equal(chunked.lineage, one_pass.lineage)
     pd.testing.assert_frame_equal(chunked.crosswalk, one_pass.crosswalk)
@@ -59,3 +67,27 @@ def test_lineage_text_columns_are_categories_in_text_order(
     # the lineage of one customer, selected by its id as text
     cid = str(lineage["customer_id"].iat[0])
     assert (lineage["customer_id"] == cid).sum() >= 1
+
+
+def test_a_run_merges_with_its_workers(
+    company_2k_dir: Path, resolved: custmdm.ResolutionResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    build = golden.build_golden
+
+    def spy(*args: object, workers: int = 1) -> golden.GoldenResult:
+        seen.append(workers)
+        return build(*args, workers=workers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "build_golden", spy)
+    monkeypatch.setattr(golden, "MERGE_CHUNK_RECORDS", 300)
+    config = load_config(company_2k_dir)
+    two = Resolver(config.model_copy(update={"workers": 2})).run()
+    one = Resolver(config.model_copy(update={"workers": 1})).run()
+    assert seen == [2, 1]
+    for name in ("golden", "lineage", "crosswalk"):
+        pd.testing.assert_frame_equal(getattr(two, name), getattr(resolved, name))
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(resolved, name))
+    monkeypatch.setattr(pipeline, "PARALLEL_MERGE_RECORDS", 1_000)  # above it: one process
+    Resolver(config.model_copy(update={"workers": 2})).run()
+    assert seen[-1] == 1

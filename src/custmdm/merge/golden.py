@@ -24,7 +24,9 @@ emails keep every distinct value.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -457,10 +459,13 @@ def build_golden(
     table: pd.DataFrame,
     extras: pd.DataFrame,
     labels: np.ndarray,
+    workers: int = 1,
 ) -> GoldenResult:
     """Golden records, lineage and crosswalk for clustered records.
 
-    ``labels`` gives each row's cluster as the row index of its first member.
+    ``labels`` gives each row's cluster as the row index of its first member. With
+    ``workers`` > 1 (and the ``fork`` start method), chunks of clusters are also merged by a
+    forked worker process; the output is the same.
     """
     n = len(table)
     sources = table["source"].to_numpy()
@@ -484,9 +489,11 @@ def build_golden(
     customer_rank = np.empty(cluster_ids.size, dtype=np.int32)
     customer_rank[by_customer] = np.arange(cluster_ids.size, dtype=np.int32)
     chunks = _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS)
-    golden_parts: list[dict[str, np.ndarray]] = []
-    lineage_parts: list[dict[str, np.ndarray]] = []
-    for chunk in chunks if len(chunks) > 1 else [np.arange(cluster_ids.size)]:
+    if len(chunks) <= 1:
+        chunks = [np.arange(cluster_ids.size)]
+
+    def merge_chunk(k: int) -> _ChunkResult:
+        chunk = chunks[k]
         if len(chunks) > 1:
             chunk = np.sort(chunk)  # cluster positions in cluster_ids order, as one pass has them
             in_chunk = np.zeros(cluster_ids.size, dtype=bool)
@@ -509,13 +516,59 @@ def build_golden(
             sources,
             codes,
         )
-        del part, ext
+        return golden_columns, lineage_columns, list(codes.attributes)
+
+    results = _merge_chunks(merge_chunk, len(chunks), workers)
+    golden_parts: list[dict[str, np.ndarray]] = []
+    lineage_parts: list[dict[str, np.ndarray]] = []
+    for golden_columns, lineage_columns, attributes in results:
+        # a worker's attribute codes are its own: recode them to this process's
+        recode = np.array([codes.attribute(name) for name in attributes], dtype=np.int16)
+        lineage_columns["attribute"] = recode[lineage_columns["attribute"]]
         golden_parts.append(golden_columns)
         lineage_parts.append(lineage_columns)
+    results.clear()
     golden = _stack_columns(golden_parts)
     lineage = codes.frame(lineage_parts, customer_ids[by_customer])
     # the prepared table is sorted by (source, record_id) already, so is the crosswalk
     return GoldenResult(golden=golden, lineage=lineage, crosswalk=crosswalk)
+
+
+#: Golden columns, lineage columns and the attribute names their codes stand for.
+_ChunkResult = tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[str]]
+
+#: The chunk merger a forked worker runs (set before the fork, inherited by the child).
+_FORKED_MERGE: Callable[[int], _ChunkResult] | None = None
+
+
+def _merge_forked(k: int) -> _ChunkResult:
+    assert _FORKED_MERGE is not None
+    return _FORKED_MERGE(k)
+
+
+def _merge_chunks(
+    merge_chunk: Callable[[int], _ChunkResult], n_chunks: int, workers: int
+) -> list[_ChunkResult]:
+    """``[merge_chunk(k) for k in range(n_chunks)]``, the later chunks in forked workers.
+
+    This process merges the first chunks while ``workers - 1`` forked processes merge the
+    rest, one chunk per task so results stream back as they are done. The children see the
+    table through fork (nothing is sent to them) and send back only their chunks' outputs.
+    """
+    global _FORKED_MERGE
+    if workers <= 1 or n_chunks < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [merge_chunk(k) for k in range(n_chunks)]
+    own = n_chunks - n_chunks * (workers - 1) // workers  # an equal share, the rest first
+    _FORKED_MERGE = merge_chunk
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+            futures = [pool.submit(_merge_forked, k) for k in range(own, n_chunks)]
+            results = [merge_chunk(k) for k in range(own)]
+            results += [future.result() for future in futures]
+    finally:
+        _FORKED_MERGE = None
+    return results
 
 
 def _golden_chunk(
