@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -375,18 +376,22 @@ class ResolutionResult:
         report.json and (unless ``html_report=False``) report.html."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        write_csv(self.crosswalk, out / "crosswalk.csv")
-        write_csv(self.golden, out / "golden.csv")
-        write_csv(self.lineage, out / "lineage.csv")
-        write_csv(self.quality, out / "quality.csv")
-        if isinstance(self._pairs, SpilledPairs):
-            shutil.copyfile(self._pairs.path, out / "pairs.parquet")
-        else:
-            write_pairs(self._pairs, out / "pairs.parquet")
-        self.model.save(out / "model.json")
-        (out / "report.json").write_text(
-            json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
-        )
+        # lineage (the largest file) in a thread of its own: Arrow's kernels that quote and
+        # join its cells release the GIL, so the other files are written meanwhile
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            lineage = pool.submit(write_csv, self.lineage, out / "lineage.csv")
+            write_csv(self.crosswalk, out / "crosswalk.csv")
+            write_csv(self.golden, out / "golden.csv")
+            write_csv(self.quality, out / "quality.csv")
+            if isinstance(self._pairs, SpilledPairs):
+                shutil.copyfile(self._pairs.path, out / "pairs.parquet")
+            else:
+                write_pairs(self._pairs, out / "pairs.parquet")
+            self.model.save(out / "model.json")
+            (out / "report.json").write_text(
+                json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            lineage.result()
         if html_report:
             from custmdm.report.html import write_report
 
