@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,6 +85,38 @@ def test_clean_scalar_fast_path_tricky(text: str) -> None:
 @given(texts)
 def test_clean_scalar_fast_path_equals_full(text: str) -> None:
     assert _common.clean_scalar(text, "f") == _common._clean_scalar_full(text, "f")
+
+
+def _bulk_matches_scalar(values: list[object]) -> int:
+    """Assert that ``bulk_clean`` answers only as ``clean_scalar`` does, and for every value
+    ``clean_scalar``'s plain-text fast path takes; return how many it answered."""
+    uniques = np.empty(len(values), dtype=object)
+    uniques[:] = values
+    answers = _common.bulk_clean(uniques)
+    for value, answer in zip(values, answers, strict=True):
+        cleaned = _common.clean_scalar(value, "f")
+        if answer is not None:
+            assert cleaned == (value, ()), value
+            assert answer is value
+        else:  # what clean_scalar's own fast path takes, the column path takes too
+            assert not (
+                type(value) is str
+                and len(value) <= MAX_LENGTH
+                and _common._PLAIN_TEXT_RE.fullmatch(value)
+                and not _common.is_junk(value)
+            ), value
+    return sum(a is not None for a in answers)
+
+
+@SETTINGS
+@given(st.lists(texts, max_size=20))
+def test_bulk_clean_equals_clean_scalar(values: list[str]) -> None:
+    _bulk_matches_scalar(values)
+
+
+def test_bulk_clean_on_tricky_values() -> None:
+    answered = _bulk_matches_scalar([*TRICKY, None, 5, 2.5, "x" * 600, "Иван Петров"])
+    assert answered >= 5  # "Иван", "Ёлкина", "Йошкар-Ола", "Иван Петров", ...; the rest are tricky
 
 
 def test_plain_text_characters_are_stable() -> None:

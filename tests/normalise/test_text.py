@@ -92,8 +92,9 @@ def test_computed_once_per_distinct_value(monkeypatch):
         return real(value, field)
 
     monkeypatch.setattr("custmdm.normalise.text.clean_scalar", counting)
-    clean_text(pd.Series(["a", "b", "a", None] * 10_000), "x")
-    assert sorted(calls) == ["a", "b"]
+    # values off the plain-text column path, which clean_scalar itself cleans
+    clean_text(pd.Series(["a ", " b", "a ", None, "c"] * 10_000), "x")
+    assert sorted(calls) == [" b", "a "]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from custmdm.normalise._common import apply_distinct, clean_scalar
+from custmdm.normalise._common import apply_distinct, bulk_clean, clean_scalar
 
 __all__ = ["clean_text", "fix_mixed_script", "fold", "fold_series"]
 
@@ -173,4 +173,4 @@ def clean_text(raw: pd.Series, field: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         text, reasons = clean_scalar(value, field)
         return (text,), reasons
 
-    return apply_distinct(raw, one, ["value"])
+    return apply_distinct(raw, one, ["value"], bulk=bulk_clean)
