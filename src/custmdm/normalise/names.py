@@ -311,10 +311,14 @@ def _assign_scored(
     return best[3], evidence and margin > 0.2, best[2], margin
 
 
+# Name parts repeat (first names, patronymics, common surnames): their junk test is cached.
+_is_junk_part = lru_cache(maxsize=1 << 16)(is_junk)
+
+
 def _join(tokens: list[str]) -> str | None:
     value = " ".join(tokens).strip()
     # A part reduced to a placeholder ("0X" → "x") is no name.
-    return value if value and not is_junk(value) else None
+    return value if value and not _is_junk_part(value) else None
 
 
 def _split_given(text: str) -> tuple[str | None, str | None]:
