@@ -144,6 +144,15 @@ _PLAIN_TEXT_RE2 = "^" + _PLAIN_TEXT_RE.pattern + "$"
 _JUNK_PATTERN_RE2 = r"^(?:[ !-/:-@\[-`{-~]+|[xX]{2,}|[хХ]{2,}|0+)$"
 
 
+def text_positions(uniques: np.ndarray) -> tuple[np.ndarray, Any]:
+    """The positions of the ``str`` values among ``uniques`` and those values as an Arrow
+    array (large strings): what the column paths of the normalisers work on."""
+    import pyarrow as pa
+
+    where = np.flatnonzero([type(v) is str for v in uniques])
+    return where, pa.array(uniques[where], type=pa.large_string())
+
+
 def bulk_clean(uniques: np.ndarray) -> np.ndarray:
     """Each distinct value :func:`clean_scalar` returns unchanged with no issue (plain text
     that is no placeholder), found a column at a time with Arrow; ``None`` elsewhere.
@@ -154,8 +163,7 @@ def bulk_clean(uniques: np.ndarray) -> np.ndarray:
     import pyarrow.compute as pc
 
     out = np.full(len(uniques), None, dtype=object)
-    where = np.flatnonzero([type(v) is str for v in uniques])
-    text = pa.array(uniques[where], type=pa.large_string())
+    where, text = text_positions(uniques)
     ok = pc.match_substring_regex(text, _PLAIN_TEXT_RE2).to_numpy(zero_copy_only=False)
     ok &= pc.utf8_length(text).to_numpy() <= MAX_LENGTH
     ok &= ~pc.match_substring_regex(text, _JUNK_PATTERN_RE2).to_numpy(zero_copy_only=False)

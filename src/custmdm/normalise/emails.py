@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar
+from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar, text_positions
 from custmdm.normalise.issues import INVALID_EMAIL
 from custmdm.normalise.text import fix_mixed_script
 
@@ -122,8 +122,7 @@ def _bulk_emails(uniques: np.ndarray, provider_rules: bool) -> np.ndarray:
     import pyarrow.compute as pc
 
     out = np.full(len(uniques), None, dtype=object)
-    where = np.flatnonzero([type(v) is str for v in uniques])
-    text = pa.array(uniques[where], type=pa.large_string())
+    where, text = text_positions(uniques)
     ok = pc.match_substring_regex(text, _BULK_RE).to_numpy(zero_copy_only=False)
     ok &= pc.utf8_length(text).to_numpy() <= 254
     ok &= pc.find_substring(text, "@").to_numpy() <= 64

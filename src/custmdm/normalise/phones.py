@@ -26,7 +26,13 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-from custmdm.normalise._common import Reasons, apply_distinct, clean_scalar, to_text
+from custmdm.normalise._common import (
+    Reasons,
+    apply_distinct,
+    clean_scalar,
+    text_positions,
+    to_text,
+)
 from custmdm.normalise.issues import INVALID_PHONE, JUNK_PHONE, JUNK_VALUE
 
 __all__ = [
@@ -327,9 +333,7 @@ def _bulk_e164(uniques: np.ndarray, regions: tuple[str, ...]) -> np.ndarray:
     import pyarrow.compute as pc
 
     out = np.full(len(uniques), None, dtype=object)
-    is_text = np.fromiter((type(v) is str for v in uniques), dtype=bool, count=len(uniques))
-    where = np.flatnonzero(is_text)
-    text = pa.array(uniques[where], type=pa.large_string())
+    where, text = text_positions(uniques)
     keep = pc.match_substring_regex(text, _BULK_RE).to_numpy(zero_copy_only=False)
     where, text = where[keep], text.filter(pa.array(keep))
     if not len(text):
