@@ -135,6 +135,23 @@ def test_the_folder_gives_the_same_report_as_memory(resolved, tmp_path):
     assert _STAMP.sub("", from_folder) == _STAMP.sub("", resolved.html)
 
 
+def test_report_of_a_folder_above_the_record_limit_needs_force(
+    resolved, tmp_path, monkeypatch, capsys
+):
+    from custmdm import cli
+
+    folder = tmp_path / "large"
+    shutil.copytree(resolved.out, folder)
+    (folder / REPORT_FILE).unlink()
+    monkeypatch.setattr(cli, "REPORT_MAX_RECORDS", 100)
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "report.html not written" in err and "--force" in err
+    assert not (folder / REPORT_FILE).exists()
+    assert main(["-q", "report", str(folder), "--force"]) == 0
+    assert (folder / REPORT_FILE).is_file()
+
+
 def test_report_of_a_folder_without_a_profile_still_renders(resolved, tmp_path):
     folder = tmp_path / "old"
     shutil.copytree(resolved.out, folder)

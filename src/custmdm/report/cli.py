@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["cmd_report", "register"]
 
 
+def _records(out_dir: str) -> int | None:
+    """The record count the folder's ``report.json`` states, if it can be read."""
+    try:
+        report = json.loads((Path(out_dir) / "report.json").read_text(encoding="utf-8"))
+        return int(report["counts"]["records"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # write_report says what is wrong with the folder
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    from custmdm.cli import REPORT_MAX_RECORDS
     from custmdm.report.html import write_report
 
+    records = _records(args.out_dir)
+    if records is not None and records > REPORT_MAX_RECORDS and not args.force:
+        print(
+            f"custmdm: report.html not written: {records:,} records is above "
+            f"{REPORT_MAX_RECORDS:,}, where building the report reads every output file whole "
+            "and its memory grows with the candidate pairs; pass --force to build it anyway",
+            file=sys.stderr,
+        )
+        return 2
     path = write_report(args.out_dir)
     if not args.quiet:
         print(f"report written to {path}")
@@ -28,4 +50,10 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("out_dir", metavar="DIR", help="output folder of 'custmdm resolve'")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build the report even for a run above the record limit of 'resolve' "
+        "(by default such folders are refused)",
+    )
     p.set_defaults(func=cmd_report)
