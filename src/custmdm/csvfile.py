@@ -82,10 +82,18 @@ def _cells(values: pd.Series) -> Any | None:
     import pyarrow as pa
 
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = _cells(pd.Series(values.cat.categories, dtype=values.cat.categories.dtype))
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        names = values.cat.categories
+        if len(names) > len(codes):
+            # more categories than rows (record ids of a piece of lineage): quote only the
+            # categories the piece uses, not all of them for every piece
+            present = codes >= 0
+            used, inverse = np.unique(codes[present], return_inverse=True)
+            names = names[used]
+            codes[present] = inverse
+        categories = _cells(pd.Series(names, dtype=names.dtype))
         if categories is None:
             return None
-        codes = values.cat.codes.to_numpy()
         return categories.take(pa.array(codes, mask=codes < 0)).fill_null(_text(""))
     kind = values.dtype.kind
     if kind not in "iuO" and not isinstance(values.dtype, pd.StringDtype):
