@@ -29,6 +29,19 @@ EXIT_USER_ERROR = 2
 #: report's tables take about 1.3 GiB beside a 1M-record result and grow with the pairs.
 REPORT_MAX_RECORDS = 2_000_000
 
+
+def report_too_large(records: int, flag: str) -> str | None:
+    """Why report.html is not built for ``records`` records (``None`` at or below the limit);
+    ``flag`` is the option that builds it anyway."""
+    if records <= REPORT_MAX_RECORDS:
+        return None
+    return (
+        f"custmdm: report.html not written: {records:,} records is above "
+        f"{REPORT_MAX_RECORDS:,}, where the report reads whole tables and its memory grows "
+        f"with the candidate pairs; pass {flag} to build it anyway"
+    )
+
+
 #: Modules with a ``register(subparsers)`` function adding their own subcommands.
 SUBCOMMAND_MODULES = ("custmdm.store.cli", "custmdm.report.cli")
 
@@ -131,15 +144,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         labelled_pairs=args.labels,
     )
     result = resolver.run()
-    records = int(result.report["counts"]["records"])
-    html_report = not args.no_report and (args.report or records <= REPORT_MAX_RECORDS)
-    if not args.no_report and not html_report:
-        print(
-            f"custmdm: report.html not written: {records:,} records is above "
-            f"{REPORT_MAX_RECORDS:,}, where the report's memory grows with the candidate "
-            "pairs; pass --report to write it anyway",
-            file=sys.stderr,
-        )
+    too_large = report_too_large(int(result.report["counts"]["records"]), "--report")
+    html_report = not args.no_report and (args.report or too_large is None)
+    if not args.no_report and too_large is not None and not args.report:
+        print(too_large, file=sys.stderr)
     out = result.write(args.out, html_report=html_report)
     if not args.quiet:
         print(_summary(out, result.report))

@@ -21,17 +21,13 @@ def _records(out_dir: str) -> int | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from custmdm.cli import REPORT_MAX_RECORDS
+    from custmdm.cli import report_too_large
     from custmdm.report.html import write_report
 
     records = _records(args.out_dir)
-    if records is not None and records > REPORT_MAX_RECORDS and not args.force:
-        print(
-            f"custmdm: report.html not written: {records:,} records is above "
-            f"{REPORT_MAX_RECORDS:,}, where building the report reads every output file whole "
-            "and its memory grows with the candidate pairs; pass --force to build it anyway",
-            file=sys.stderr,
-        )
+    too_large = report_too_large(records, "--force") if records is not None else None
+    if too_large is not None and not args.force:
+        print(too_large, file=sys.stderr)
         return 2
     path = write_report(args.out_dir)
     if not args.quiet:
