@@ -7,8 +7,14 @@ import pandas as pd
 import pytest
 
 import custmdm
-from custmdm.config import parse_config
+from custmdm.config import Comparison, ExactLevel, parse_config
 from custmdm.evaluation import pairwise_metrics
+from custmdm.scoring.fellegi_sunter import (
+    FellegiSunterModel,
+    PatternCounts,
+    TrainingSession,
+    probability,
+)
 
 FIRST = [
     "Иван",
@@ -141,3 +147,68 @@ def test_diagnostics_are_reported(correlated) -> None:
     assert result.report["threshold_curve"], (
         "the expected-F1 curve behind the threshold is reported"
     )
+
+
+# -- a name-dependent email that random pairs cannot show --------------------------------
+
+NAME_EMAIL_COMPARISONS = ["first_name", "last_name", "birth_date", "phone", "email"]
+#: agreement on the top level: matches, and strangers who share the full name
+MATCH_TOP = np.array([1.0, 1.0, 0.95, 0.85, 0.90])
+
+
+def name_email_comparisons() -> list[Comparison]:
+    strong = {"birth_date", "phone", "email"}
+    return [
+        Comparison(name=name, column=name, levels=[ExactLevel()], strong=name in strong)
+        for name in NAME_EMAIL_COMPARISONS
+    ]
+
+
+def _top_or_else(rng: np.random.Generator, n: int, top: np.ndarray) -> np.ndarray:
+    return (rng.random((n, top.size)) >= top).astype(np.int8)
+
+
+def fit_name_email(shared_email: float, seed: int = 0) -> FellegiSunterModel:
+    """A model fitted where ``shared_email`` of same-name strangers share an email.
+
+    Random pairs almost never share a full name, so only the rule that pairs equal full
+    names shows strangers agreeing on the email.
+    """
+    rng = np.random.default_rng(seed)
+    comps = name_email_comparisons()
+    n_levels = [c.n_levels for c in comps]
+    random_top = np.array([0.01, 0.01, 0.0005, 0.00001, 0.00002])
+    random_pairs = _top_or_else(rng, 300_000, random_top)
+    matches = _top_or_else(rng, 15_000, MATCH_TOP)
+    strangers = _top_or_else(rng, 35_000, np.array([1.0, 1.0, 0.0005, 0.0002, shared_email]))
+    by_name = np.vstack([matches, strangers])
+    by_phone = _top_or_else(rng, 12_000, np.array([0.95, 0.9, 0.95, 1.0, 0.9]))
+    sessions = [
+        TrainingSession("names", PatternCounts.from_levels(by_name, n_levels), [0, 1], [0, 1]),
+        TrainingSession("phone", PatternCounts.from_levels(by_phone, n_levels), [3], [3]),
+    ]
+    candidates = PatternCounts.from_levels(np.vstack([by_name, by_phone]), n_levels)
+    model = FellegiSunterModel(comps, household=False)
+    return model.fit(sessions, PatternCounts.from_levels(random_pairs, n_levels), candidates, 10**9)
+
+
+def _probability(model: FellegiSunterModel, pattern: list[int]) -> float:
+    return float(probability(model.match_weight(np.array([pattern], dtype=np.int8)))[0])
+
+
+def test_em_learns_an_email_shared_by_namesakes_that_random_pairs_never_show() -> None:
+    model = fit_name_email(shared_email=0.06)
+    assert [model.comparisons[d.comparison].name for d in model.dependencies_] == ["email"]
+    assert 0.04 <= model.dependencies_[0].u_given_names <= 0.08
+    # same name and email, different birth date and phone: namesakes, not one person
+    assert _probability(model, [0, 0, 1, 1, 0]) < 0.5
+    # same name and email, same birth date: one person
+    assert _probability(model, [0, 0, 0, -1, 0]) > 0.99
+    assert any("depends on the name" in w for w in model.diagnostics_.warnings)
+
+
+def test_no_dependency_when_namesakes_do_not_share_emails() -> None:
+    model = fit_name_email(shared_email=0.0)
+    assert model.dependencies_ == []
+    # without the dependency a shared email is strong evidence, as it should be
+    assert _probability(model, [0, 0, -1, -1, 0]) > 0.99

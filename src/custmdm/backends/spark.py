@@ -60,7 +60,12 @@ from custmdm.config import BlockingRule, Comparison, ResolverConfig, SourceConfi
 from custmdm.exceptions import BlockingError, ConfigError
 from custmdm.matchers.base import pair_levels
 from custmdm.merge.golden import build_golden, lineage_categories
-from custmdm.pipeline import ResolutionResult, Resolver, biased_comparisons
+from custmdm.pipeline import (
+    ResolutionResult,
+    Resolver,
+    biased_comparisons,
+    implied_top_comparisons,
+)
 from custmdm.prepare import (
     Prepared,
     _dedupe_ids,
@@ -607,6 +612,7 @@ def _fit(
                 rule.label,
                 _pattern_counts(keys[agree], weight[agree], n_levels),
                 biased_comparisons(rule, comparisons),
+                implied_top_comparisons(rule, comparisons),
             )
         )
     model = FellegiSunterModel(

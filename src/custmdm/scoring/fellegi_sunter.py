@@ -105,6 +105,10 @@ class _SessionFit:
     lam_h: float
     iterations: int
     converged: bool
+    #: strangers' level frequencies learned in the session (comparison -> levels)
+    u_learned: dict[int, np.ndarray] = field(default_factory=dict)
+    #: strangers' expected pairs per level of those comparisons
+    u_counts: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,7 +200,10 @@ class FellegiSunterModel:
         u = self._level_frequencies(random_pairs, np.ones(len(random_pairs.counts)))
         self.u_random_ = u
         self.u_ = u
-        self.dependencies_ = self._detect_dependencies(random_pairs, u)
+        self.dependencies_ = self._merge_dependencies(
+            self._detect_dependencies(random_pairs, u),
+            self._learn_dependencies(sessions, self.initial_m(), u),
+        )
         for dep in self.dependencies_:
             diag.warnings.append(
                 f"comparison '{self.comparisons[dep.comparison].name}' depends on the name: "
@@ -271,8 +278,18 @@ class FellegiSunterModel:
         return mix / mix.sum()
 
     def _em_session(
-        self, session: TrainingSession, init: list[np.ndarray], u: list[np.ndarray]
+        self,
+        session: TrainingSession,
+        init: list[np.ndarray],
+        u: list[np.ndarray],
+        free_u: tuple[int, ...] = (),
+        household: bool | None = None,
     ) -> _SessionFit:
+        """EM on one rule's pairs; the strangers' levels of ``free_u`` are learned too.
+
+        ``household=False`` leaves the household class out of this session.
+        """
+        household = self.household if household is None else household
         pats = session.pairs.patterns.copy()
         for c in session.excluded:
             pats[:, c] = -1
@@ -280,16 +297,20 @@ class FellegiSunterModel:
         w = counts.astype(float)
         m = [x.copy() for x in init]
         h = [self._initial_h(c, init, u) if self.shared[c] else u[c].copy() for c in range(len(u))]
-        lam_m, lam_h = (0.4, 0.2) if self.household else (0.5, 0.0)
+        u = [x.copy() for x in u]
+        learned: dict[int, np.ndarray] = {}
+        lam_m, lam_h = (0.4, 0.2) if household else (0.5, 0.0)
         lu = self._log_prob(pats, u) + self._u_correction(pats, set(session.implied_top))
         prev = -math.inf
         converged = False
         iterations = 0
         for it in range(1, self.max_iterations + 1):
             iterations = it
+            if free_u and it > 1:
+                lu = self._log_prob(pats, u)
             la = np.log(lam_m) + self._log_prob(pats, m)
             lc = np.log(max(1.0 - lam_m - lam_h, _EPS)) + lu
-            if self.household:
+            if household:
                 lb = np.log(lam_h) + self._log_prob(pats, h)
                 mx = np.maximum(np.maximum(la, lb), lc)
                 total = mx + np.log(np.exp(la - mx) + np.exp(lb - mx) + np.exp(lc - mx))
@@ -300,10 +321,17 @@ class FellegiSunterModel:
                 r_h = np.zeros_like(la)
             r_m = np.exp(la - total)
             ll = float((w * total).sum())
+            if free_u:
+                r_u = np.clip(1.0 - r_m - r_h, 0.0, 1.0)
+                for c in free_u:
+                    learned[c] = self._expected_levels(pats[:, c], w * r_u, self.n_levels[c])
+                    u[c] = (learned[c] + 0.5) / (learned[c].sum() + 0.5 * self.n_levels[c])
+                    if not self.shared[c]:
+                        h[c] = u[c]
             lam_m = float(np.clip((w * r_m).sum() / w.sum(), _EPS, 1 - 2 * _EPS))
             m = self._level_frequencies(PatternCounts(pats, counts), r_m)
             self._guard(m, u)
-            if self.household:
+            if household:
                 lam_h = float(np.clip((w * r_h).sum() / w.sum(), _EPS, 1 - lam_m - _EPS))
                 h_new = self._level_frequencies(PatternCounts(pats, counts), r_h)
                 h = [h_new[c] if self.shared[c] else u[c] for c in range(len(u))]
@@ -311,7 +339,69 @@ class FellegiSunterModel:
                 converged = True
                 break
             prev = ll
-        return _SessionFit(m, h, lam_m, lam_h, iterations, converged)
+        return _SessionFit(
+            m,
+            h,
+            lam_m,
+            lam_h,
+            iterations,
+            converged,
+            {c: u[c] for c in free_u},
+            learned,
+        )
+
+    @staticmethod
+    def _expected_levels(column: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+        mask = column >= 0
+        return np.bincount(column[mask].astype(np.int64), weights=weights[mask], minlength=n)
+
+    def _learn_dependencies(
+        self, sessions: list[TrainingSession], init: list[np.ndarray], u: list[np.ndarray]
+    ) -> list[Dependency]:
+        """Name-dependent identifiers learned by EM among pairs blocked on the full name.
+
+        Random pairs almost never share a name, so they rarely show strangers who share a
+        name *and* a name-built email. On a rule that pairs equal names, the strangers'
+        agreement on such an identifier is a free parameter of EM (the matches and
+        households already explain the rest); a lift of 10 or more over random pairs, on
+        at least 3 expected stranger pairs, makes it a dependency.
+        """
+        if len(self.name_group) < 2:
+            return []
+        derived = [
+            d for d, comp in enumerate(self.comparisons) if comp.name in NAME_DERIVED_COMPARISONS
+        ]
+        best: dict[int, tuple[float, Dependency]] = {}
+        for session in sessions:
+            if not all(g in session.implied_top for g in self.name_group):
+                continue
+            free = tuple(d for d in derived if d not in session.excluded)
+            if not free or session.pairs.total == 0:
+                continue
+            res = self._em_session(session, init, u, free_u=free, household=False)
+            for d in free:
+                levels = res.u_counts[d]
+                present = float(levels.sum())
+                agree = float(levels[0])
+                if agree < 3 or present < 20:
+                    continue
+                u_given = (agree + 0.5) / (present + 1.0)
+                lift = u_given / u[d][0]
+                if lift < 10 or present <= best.get(d, (0.0, None))[0]:
+                    continue
+                names = math.exp(sum(math.log(u[g][0]) for g in self.name_group))
+                u_names_given = min(1.0, u_given * names / u[d][0])
+                best[d] = (present, Dependency(d, u_given, u_names_given, lift))
+        return [dep for _, dep in best.values()]
+
+    @staticmethod
+    def _merge_dependencies(
+        from_random: list[Dependency], learned: list[Dependency]
+    ) -> list[Dependency]:
+        """One dependency per identifier; EM's among equal names wins over random pairs'."""
+        out = {dep.comparison: dep for dep in from_random}
+        out.update({dep.comparison: dep for dep in learned})
+        return [out[d] for d in sorted(out)]
 
     def _fit_priors(
         self,
