@@ -255,6 +255,17 @@ class ClusterSettings(_Model):
         ge=2,
         description="Components larger than this are split by the pivot rule (docs/stages.md).",
     )
+    exclusive_link_threshold: float | None = Field(
+        default=0.1,
+        gt=0,
+        lt=1,
+        description=(
+            "After clustering, two clusters joined by candidate pairs of at least this "
+            "probability (below the link threshold) become one when each has no other such "
+            "partner and no pair between them disagrees on a strong identifier "
+            "(docs/stages.md). null turns the step off."
+        ),
+    )
 
 
 class ResolverConfig(_Model):

@@ -37,7 +37,7 @@ from custmdm.blocking.rules import (
     generic_values,
     key_field,
 )
-from custmdm.clustering.components import cluster
+from custmdm.clustering.components import cluster, join_exclusive
 from custmdm.clustering.threshold import (
     ThresholdPoint,
     calibrate_threshold,
@@ -128,6 +128,15 @@ _FAMILIES: dict[str, str] = {
 
 def _family(column: str) -> str:
     return _FAMILIES.get(column, column)
+
+
+def strong_disagreement(levels: np.ndarray, comparisons: list[Comparison]) -> np.ndarray:
+    """Per pair: does any strong identifier (birth date, phone, email…) disagree outright?"""
+    out = np.zeros(levels.shape[0], dtype=bool)
+    for c, comp in enumerate(comparisons):
+        if comp.strong:
+            out |= levels[:, c] == comp.n_levels - 1
+    return out
 
 
 def biased_comparisons(rule: BlockingRule, comparisons: list[Comparison]) -> list[int]:
@@ -662,6 +671,9 @@ class Resolver:
                 weight[edge],
                 max_cluster_size=cfg.clustering.max_cluster_size,
             )
+            labels, exclusive_joins = self.join_exclusive(
+                labels, left, right, prob, strong_disagreement(levels, comparisons)
+            )
         n_pairs, n_edges = left.size, int(edge.sum())
         # the pairs frame shares the weights and copies the levels; the pair arrays are not
         # needed any more, so golden records are built without them
@@ -690,6 +702,7 @@ class Resolver:
             n_edges,
             labels,
             split,
+            exclusive_joins,
             model,
             quality,
             threshold,
@@ -719,6 +732,32 @@ class Resolver:
         if model.tf_reference_:
             return model.tf_reference_
         return model.freeze_term_frequencies(TermFrequencies.from_table(table, model.comparisons))
+
+    def join_exclusive(
+        self,
+        labels: np.ndarray,
+        left: np.ndarray,
+        right: np.ndarray,
+        prob: np.ndarray,
+        conflict: np.ndarray,
+    ) -> tuple[np.ndarray, int]:
+        """Clusters joined by an exclusive, uncontradicted candidate pair (docs/stages.md).
+
+        ``left, right, prob, conflict`` cover every candidate pair; returns the labels and
+        the number of joins (none when ``clustering.exclusive_link_threshold`` is null).
+        """
+        settings = self.config.clustering
+        if settings.exclusive_link_threshold is None:
+            return labels, 0
+        return join_exclusive(
+            labels,
+            left,
+            right,
+            prob,
+            conflict,
+            low=settings.exclusive_link_threshold,
+            max_cluster_size=settings.max_cluster_size,
+        )
 
     def effective_threshold(
         self,
@@ -863,6 +902,7 @@ class Resolver:
         n_edges: int,
         labels: np.ndarray,
         split: Any,
+        exclusive_joins: int,
         model: FellegiSunterModel,
         quality: pd.DataFrame,
         threshold: float,
@@ -897,6 +937,7 @@ class Resolver:
                 {"key": g.key, "value": g.masked_value, "records": g.records} for g in generic
             ],
             "clusters_split": [{"size": a, "pieces": b} for a, b in split.split],
+            "exclusive_joins": exclusive_joins,
             "threshold": threshold,
             **({"threshold_calibration": self.calibration} if self.calibration else {}),
             "threshold_curve": [

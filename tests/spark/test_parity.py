@@ -97,6 +97,8 @@ def test_same_report_counts(both: tuple[ResolutionResult, ResolutionResult]) -> 
         (g["key"], g["records"]) for g in local.report["generic_values"]
     ] == [(g["key"], g["records"]) for g in remote.report["generic_values"]]
     assert local.report["clusters_split"] == remote.report["clusters_split"]
+    # both engines join exclusive partners, and this data has some to join
+    assert local.report["exclusive_joins"] == remote.report["exclusive_joins"] > 0
 
 
 def test_parquet_sources_and_outputs(spark: Any, tmp_path: Path) -> None:

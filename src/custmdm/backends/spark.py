@@ -55,7 +55,7 @@ from custmdm.blocking.rules import (
     key_field,
     mask_value,
 )
-from custmdm.clustering.components import SplitReport, pivot_split
+from custmdm.clustering.components import SplitReport, exclusive_partners, pivot_split
 from custmdm.config import BlockingRule, Comparison, ResolverConfig, SourceConfig
 from custmdm.exceptions import BlockingError, ConfigError
 from custmdm.matchers.base import pair_levels
@@ -734,6 +734,80 @@ def _cluster(
     )
 
 
+def _join_exclusive(
+    spark: SparkSession,
+    scored: DataFrame,
+    labels: DataFrame,
+    comparisons: list[Comparison],
+    config: ResolverConfig,
+) -> tuple[DataFrame, int]:
+    """:meth:`Resolver.join_exclusive` on Spark: cluster pairs summarised by Spark, joined here.
+
+    Only the plausible cluster pairs (no strong disagreement, best probability at least
+    the setting) reach the driver.
+    """
+    settings = config.clustering
+    if settings.exclusive_link_threshold is None:
+        return labels, 0
+    conflict = F.lit(False)
+    for c, comp in enumerate(comparisons):
+        if comp.strong:
+            conflict = conflict | (F.col(f"lv{c}") == comp.n_levels - 1)
+    side = labels.select(F.col(_POS).alias("node"), "cluster")
+    between = (
+        scored.select(
+            "left",
+            "right",
+            "match_probability",
+            F.coalesce(conflict, F.lit(False)).alias("conflict"),
+        )
+        .join(side.select(F.col("node").alias("left"), F.col("cluster").alias("a")), "left")
+        .join(side.select(F.col("node").alias("right"), F.col("cluster").alias("b")), "right")
+        .where(F.col("a") != F.col("b"))
+        .select(
+            F.least("a", "b").alias("x"),
+            F.greatest("a", "b").alias("y"),
+            "conflict",
+            "match_probability",
+        )
+    )
+    sizes = labels.groupBy("cluster").count()
+    plausible = (
+        between.groupBy("x", "y")
+        .agg(
+            F.max(F.col("conflict").cast("int")).alias("conflict"),
+            F.max("match_probability").alias("best"),
+        )
+        .where((F.col("conflict") == 0) & (F.col("best") >= settings.exclusive_link_threshold))
+        .join(sizes.select(F.col("cluster").alias("x"), F.col("count").alias("size_x")), "x")
+        .join(sizes.select(F.col("cluster").alias("y"), F.col("count").alias("size_y")), "y")
+        .toPandas()
+    )
+    if plausible.empty:
+        return labels, 0
+    x = plausible["x"].to_numpy(dtype=np.int64)
+    y = plausible["y"].to_numpy(dtype=np.int64)
+    join = exclusive_partners(
+        x,
+        y,
+        np.zeros(x.size, dtype=bool),
+        plausible["best"].to_numpy(dtype=float),
+        plausible["size_x"].to_numpy(dtype=np.int64),
+        plausible["size_y"].to_numpy(dtype=np.int64),
+        low=settings.exclusive_link_threshold,
+        max_cluster_size=settings.max_cluster_size,
+    )
+    if not join.any():
+        return labels, 0
+    moves = spark.createDataFrame(
+        pd.DataFrame({"cluster": y[join], "target": x[join]}), schema="cluster long, target long"
+    )
+    joined = labels.join(moves, "cluster", "left").select(
+        _POS, F.coalesce("target", "cluster").alias("cluster")
+    )
+    return _persist(joined), int(join.sum())
+
+
 def _window_by(column: str) -> Any:
     from pyspark.sql.window import Window
 
@@ -831,6 +905,7 @@ class SparkResolution:
     scored: DataFrame  # left, right, lv*, match_weight, match_probability
     labels: DataFrame  # pos, cluster
     split: SplitReport
+    exclusive_joins: int
     model: FellegiSunterModel
     golden: DataFrame
     lineage: DataFrame
@@ -970,6 +1045,7 @@ class SparkResolution:
             n_edges,
             labels,
             self.split,
+            self.exclusive_joins,
             self.model,
             quality,
             self.threshold,
@@ -1113,6 +1189,7 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
             "left", "right", "match_weight"
         )
         labels, split = _cluster(spark, edges, table, cfg.clustering.max_cluster_size)
+        labels, exclusive_joins = _join_exclusive(spark, scored, labels, comparisons, cfg)
     with resolver._stage("merge"):
         golden, lineage, crosswalk = _golden(spark, table, labels, prep.columns, prep.extras)
     return SparkResolution(
@@ -1126,6 +1203,7 @@ def resolve(resolver: Resolver, tables: dict[str, TableLike] | None = None) -> S
         scored=scored,
         labels=labels,
         split=split,
+        exclusive_joins=exclusive_joins,
         model=model,
         golden=golden,
         lineage=lineage,

@@ -113,3 +113,71 @@ def cluster(
             report.split.append((int(members.size), int(np.unique(sub).size)))
         labels = canonical_labels(labels)
     return labels, report
+
+
+def exclusive_partners(
+    x: np.ndarray,
+    y: np.ndarray,
+    conflict: np.ndarray,
+    best: np.ndarray,
+    size_x: np.ndarray,
+    size_y: np.ndarray,
+    *,
+    low: float,
+    max_cluster_size: int,
+) -> np.ndarray:
+    """Which cluster pairs to join: a mask over the distinct cluster pairs ``(x, y)``.
+
+    Each row is one pair of clusters (``x < y``) with the candidate pairs between them
+    summarised: ``conflict`` if any of them disagrees on a strong identifier, ``best``
+    their highest match probability. A pair of clusters is *plausible* when it has no
+    conflict and ``best >= low``; it is joined when neither cluster has another plausible
+    partner and the two together stay within ``max_cluster_size``. Joins are therefore a
+    matching: no cluster joins two others, so nothing chains.
+    """
+    plausible = ~conflict & (best >= low)
+    labels = np.concatenate([x[plausible], y[plausible]])
+    uniq, counts = np.unique(labels, return_counts=True)
+    once = np.isin(x, uniq[counts == 1]) & np.isin(y, uniq[counts == 1])
+    return plausible & once & (size_x + size_y <= max_cluster_size)
+
+
+def join_exclusive(
+    labels: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    conflict: np.ndarray,
+    *,
+    low: float,
+    max_cluster_size: int,
+) -> tuple[np.ndarray, int]:
+    """Join clusters that are each other's only plausible partner (see :func:`exclusive_partners`).
+
+    ``left, right, prob, conflict`` describe every candidate pair, linked or not; ``labels``
+    are canonical (smallest member index). Returns the new canonical labels and the number
+    of joins.
+    """
+    a = labels[left].astype(np.int64)
+    b = labels[right].astype(np.int64)
+    between = a != b
+    if not between.any():
+        return labels, 0
+    x = np.minimum(a[between], b[between])
+    y = np.maximum(a[between], b[between])
+    key = x * np.int64(labels.size) + y
+    uniq, inverse = np.unique(key, return_inverse=True)
+    any_conflict = np.zeros(uniq.size, dtype=bool)
+    np.logical_or.at(any_conflict, inverse, conflict[between])
+    best = np.zeros(uniq.size)
+    np.maximum.at(best, inverse, prob[between])
+    ux, uy = uniq // labels.size, uniq % labels.size
+    sizes = np.bincount(labels, minlength=labels.size)
+    join = exclusive_partners(
+        ux, uy, any_conflict, best, sizes[ux], sizes[uy], low=low, max_cluster_size=max_cluster_size
+    )
+    if not join.any():
+        return labels, 0
+    target = np.arange(labels.size, dtype=np.int64)
+    target[uy[join]] = ux[join]
+    return target[labels], int(join.sum())

@@ -44,7 +44,7 @@ from custmdm.csvfile import write_csv
 from custmdm.exceptions import ConfigError, StoreError
 from custmdm.matchers.base import LevelEvaluator
 from custmdm.merge.golden import build_golden, customer_id_for
-from custmdm.pipeline import Resolver
+from custmdm.pipeline import Resolver, strong_disagreement
 from custmdm.prepare import prepare
 from custmdm.schema import CROSSWALK_COLUMNS, LINEAGE_COLUMNS
 from custmdm.scoring.fellegi_sunter import (
@@ -1005,9 +1005,8 @@ class Store:
         )
         prob = probability(weight)
         # the configured threshold, else the model's, else the best expected F1 (as a batch run)
-        threshold, _ = Resolver(cfg, model=model).effective_threshold(
-            model, len(table), left, right, prob, weight
-        )
+        resolver = Resolver(cfg, model=model)
+        threshold, _ = resolver.effective_threshold(model, len(table), left, right, prob, weight)
         edge = prob >= threshold
 
         # steward decisions as row pairs
@@ -1033,6 +1032,15 @@ class Store:
             el, er = np.concatenate([el, ml]), np.concatenate([er, mr])
             ew = np.concatenate([ew, np.full(len(must), MUST_LINK_WEIGHT)])
         labels, _split = cluster(n, el, er, ew, max_cluster_size=cfg.clustering.max_cluster_size)
+        # as a batch run: clusters that are each other's only plausible partner join, unless
+        # a steward said the records are different customers
+        conflict = strong_disagreement(levels, comparisons)
+        if cannot:
+            left = np.concatenate([left, np.array([a for a, _ in cannot], dtype=left.dtype)])
+            right = np.concatenate([right, np.array([b for _, b in cannot], dtype=right.dtype)])
+            prob = np.concatenate([prob, np.zeros(len(cannot))])
+            conflict = np.concatenate([conflict, np.ones(len(cannot), dtype=bool)])
+        labels, _joins = resolver.join_exclusive(labels, left, right, prob, conflict)
         labels = enforce_cannot_links(labels, el, er, ew, cannot)
 
         # stable ids
