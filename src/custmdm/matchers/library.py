@@ -75,6 +75,7 @@ def birth_date_comparison() -> Comparison:
         column="birth_date",
         levels=[ExactLevel(), DateTypoLevel(), ExactLevel(column="birth_year")],
         strong=True,
+        household_shared=True,
     )
 
 
