@@ -141,3 +141,22 @@ def test_joins_are_pairs_of_clusters_whatever_the_pair_order(case) -> None:
         assert len(parts) <= 2, "a cluster joins at most one other"
         assert len(parts) == 1 or len(group) <= 6
         assert out[min(group)] == min(group), "labels stay canonical"
+
+
+def test_joins_do_not_depend_on_the_chunk_size(monkeypatch) -> None:
+    import custmdm.clustering.components as components
+
+    rng = np.random.default_rng(5)
+    n = 400
+    labels = np.arange(n)
+    labels[1::2] -= 1  # clusters of two: {0, 1}, {2, 3}, ...
+    left = rng.integers(0, n, 300)
+    right = rng.integers(0, n, 300)
+    prob = rng.random(300) ** 4
+    conflict = rng.random(300) < 0.2
+    whole = join_exclusive(labels, left, right, prob, conflict, low=0.1, max_cluster_size=50)
+    monkeypatch.setattr(components, "EXCLUSIVE_CHUNK_PAIRS", 7)
+    chunked = join_exclusive(labels, left, right, prob, conflict, low=0.1, max_cluster_size=50)
+    assert whole[1] > 0
+    assert chunked[1] == whole[1]
+    assert np.array_equal(chunked[0], whole[0])

@@ -142,6 +142,23 @@ def exclusive_partners(
     return plausible & once & (size_x + size_y <= max_cluster_size)
 
 
+#: Candidate pairs looked at a time by :func:`join_exclusive` (bounds its memory).
+EXCLUSIVE_CHUNK_PAIRS = 4_000_000
+
+
+def _cluster_pair_keys(
+    labels: np.ndarray, left: np.ndarray, right: np.ndarray, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``x * n + y`` (``x < y``) of the clusters of the kept pairs that cross clusters.
+
+    Also returns which of the kept pairs cross clusters.
+    """
+    a = labels[left[keep]].astype(np.int64)
+    b = labels[right[keep]].astype(np.int64)
+    between = a != b
+    return np.minimum(a, b)[between] * labels.size + np.maximum(a, b)[between], between
+
+
 def join_exclusive(
     labels: np.ndarray,
     left: np.ndarray,
@@ -156,28 +173,36 @@ def join_exclusive(
 
     ``left, right, prob, conflict`` describe every candidate pair, linked or not; ``labels``
     are canonical (smallest member index). Returns the new canonical labels and the number
-    of joins.
+    of joins. Pairs are read in chunks: the cluster pairs with a pair of at least ``low``
+    first, then the conflicts among those cluster pairs only.
     """
-    a = labels[left].astype(np.int64)
-    b = labels[right].astype(np.int64)
-    between = a != b
-    if not between.any():
+    n = labels.size
+    keys: list[np.ndarray] = []
+    probs: list[np.ndarray] = []
+    for start in range(0, left.size, EXCLUSIVE_CHUNK_PAIRS):
+        part = slice(start, start + EXCLUSIVE_CHUNK_PAIRS)
+        likely = prob[part] >= low
+        key, between = _cluster_pair_keys(labels, left[part], right[part], likely)
+        keys.append(key)
+        probs.append(prob[part][likely][between])
+    if not keys or not sum(k.size for k in keys):
         return labels, 0
-    x = np.minimum(a[between], b[between])
-    y = np.maximum(a[between], b[between])
-    key = x * np.int64(labels.size) + y
-    uniq, inverse = np.unique(key, return_inverse=True)
-    any_conflict = np.zeros(uniq.size, dtype=bool)
-    np.logical_or.at(any_conflict, inverse, conflict[between])
+    uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
     best = np.zeros(uniq.size)
-    np.maximum.at(best, inverse, prob[between])
-    ux, uy = uniq // labels.size, uniq % labels.size
-    sizes = np.bincount(labels, minlength=labels.size)
+    np.maximum.at(best, inverse, np.concatenate(probs))
+    del keys, probs, inverse
+    conflicted = np.zeros(uniq.size, dtype=bool)
+    for start in range(0, left.size, EXCLUSIVE_CHUNK_PAIRS):
+        part = slice(start, start + EXCLUSIVE_CHUNK_PAIRS)
+        key, _ = _cluster_pair_keys(labels, left[part], right[part], conflict[part])
+        conflicted |= np.isin(uniq, key)
+    ux, uy = uniq // n, uniq % n
+    sizes = np.bincount(labels, minlength=n)
     join = exclusive_partners(
-        ux, uy, any_conflict, best, sizes[ux], sizes[uy], low=low, max_cluster_size=max_cluster_size
+        ux, uy, conflicted, best, sizes[ux], sizes[uy], low=low, max_cluster_size=max_cluster_size
     )
     if not join.any():
         return labels, 0
-    target = np.arange(labels.size, dtype=np.int64)
+    target = np.arange(n, dtype=np.int64)
     target[uy[join]] = ux[join]
     return target[labels], int(join.sum())
