@@ -49,6 +49,7 @@ def test_every_section_is_there(resolved):
         "Least cohesive clusters",
         "Borderline pairs",
         "from record",
+        "clusters joined as exclusive partners",
     ):
         assert text in html, text
     # one waterfall per borderline pair

@@ -214,6 +214,7 @@ def _overview(data: ReportData) -> str:
         (f"{c['customers']:,}", "customers (golden records)"),
         (f"{c['candidate_pairs']:,}", "candidate pairs compared"),
         (f"{c['linked_pairs']:,}", "pairs linked"),
+        (f"{data.report.get('exclusive_joins', 0):,}", "clusters joined as exclusive partners"),
         (f"{data.report['threshold']:g}", "match probability threshold"),
         (f"{c['largest_cluster']}", "records in the largest cluster"),
         (f"{sum(c.get('quality_flags', {}).values()):,}", "quality flags"),
