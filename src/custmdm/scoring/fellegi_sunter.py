@@ -105,9 +105,7 @@ class _SessionFit:
     lam_h: float
     iterations: int
     converged: bool
-    #: strangers' level frequencies learned in the session (comparison -> levels)
-    u_learned: dict[int, np.ndarray] = field(default_factory=dict)
-    #: strangers' expected pairs per level of those comparisons
+    #: strangers' expected pairs per level of the comparisons whose u the session learned
     u_counts: dict[int, np.ndarray] = field(default_factory=dict)
 
 
@@ -300,7 +298,10 @@ class FellegiSunterModel:
         u = [x.copy() for x in u]
         learned: dict[int, np.ndarray] = {}
         lam_m, lam_h = (0.4, 0.2) if household else (0.5, 0.0)
-        lu = self._log_prob(pats, u) + self._u_correction(pats, set(session.implied_top))
+        # learned strangers' levels replace any correction for a name dependency
+        lu = self._log_prob(pats, u)
+        if not free_u:
+            lu += self._u_correction(pats, set(session.implied_top))
         prev = -math.inf
         converged = False
         iterations = 0
@@ -325,7 +326,7 @@ class FellegiSunterModel:
                 r_u = np.clip(1.0 - r_m - r_h, 0.0, 1.0)
                 for c in free_u:
                     learned[c] = self._expected_levels(pats[:, c], w * r_u, self.n_levels[c])
-                    u[c] = (learned[c] + 0.5) / (learned[c].sum() + 0.5 * self.n_levels[c])
+                    u[c] = self._with_pseudo_counts(learned[c])
                     if not self.shared[c]:
                         h[c] = u[c]
             lam_m = float(np.clip((w * r_m).sum() / w.sum(), _EPS, 1 - 2 * _EPS))
@@ -339,21 +340,21 @@ class FellegiSunterModel:
                 converged = True
                 break
             prev = ll
-        return _SessionFit(
-            m,
-            h,
-            lam_m,
-            lam_h,
-            iterations,
-            converged,
-            {c: u[c] for c in free_u},
-            learned,
-        )
+        return _SessionFit(m, h, lam_m, lam_h, iterations, converged, learned)
 
     @staticmethod
     def _expected_levels(column: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+        """Weighted count of pairs per level of one comparison (nulls left out)."""
         mask = column >= 0
-        return np.bincount(column[mask].astype(np.int64), weights=weights[mask], minlength=n)
+        return np.bincount(
+            column[mask].astype(np.int64), weights=weights[mask], minlength=n
+        ).astype(float)
+
+    @staticmethod
+    def _with_pseudo_counts(counts: np.ndarray) -> np.ndarray:
+        """Level probabilities from counts; a pseudo-count keeps every level possible."""
+        freq = counts + 0.5
+        return freq / freq.sum()
 
     def _learn_dependencies(
         self, sessions: list[TrainingSession], init: list[np.ndarray], u: list[np.ndarray]
@@ -362,9 +363,10 @@ class FellegiSunterModel:
 
         Random pairs almost never share a name, so they rarely show strangers who share a
         name *and* a name-built email. On a rule that pairs equal names, the strangers'
-        agreement on such an identifier is a free parameter of EM (the matches and
-        households already explain the rest); a lift of 10 or more over random pairs, on
-        at least 3 expected stranger pairs, makes it a dependency.
+        agreement on such an identifier is a free parameter of an extra EM pass, with two
+        classes only: a household whose members share one full name is rare, and its class
+        would take in the strangers. A lift of 10 or more over random pairs, on at least 3
+        expected stranger pairs, makes the identifier a dependency.
         """
         if len(self.name_group) < 2:
             return []
@@ -526,16 +528,12 @@ class FellegiSunterModel:
                 )
 
     def _level_frequencies(self, pc: PatternCounts, weights: np.ndarray) -> list[np.ndarray]:
-        out = []
-        for c, n in enumerate(self.n_levels):
-            col = pc.patterns[:, c]
-            mask = col >= 0
-            freq: np.ndarray = np.bincount(
-                col[mask].astype(np.int64), weights=(weights * pc.counts)[mask], minlength=n
-            ).astype(float)
-            freq = freq + 0.5  # pseudo-count keeps every level possible
-            out.append(freq / freq.sum())
-        return out
+        return [
+            self._with_pseudo_counts(
+                self._expected_levels(pc.patterns[:, c], weights * pc.counts, n)
+            )
+            for c, n in enumerate(self.n_levels)
+        ]
 
     @staticmethod
     def _log_prob(patterns: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
