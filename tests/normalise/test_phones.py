@@ -37,6 +37,11 @@ VALID = [
     ("7079728378", ("RU", "US"), "+17079728378"),
     ("7079728378", ("RU",), "+77079728378"),
     ("+7 707 972 83 78", ("RU", "US"), "+77079728378"),
+    # a Russian toll-free number and a Virginia line: a customer's own phone is the line
+    ("8043498535", ("RU", "US"), "+18043498535"),
+    ("8043498535", ("RU",), "+78043498535"),  # no other listed region: as written
+    ("8001234567", ("RU", "US"), "+78001234567"),  # toll-free in both: the first region
+    ("+7 804 349 85 35", ("RU", "US"), "+78043498535"),  # an explicit code is kept
     ("тел. 8 916 123 45 67", ("RU",), RU),
     ("tel:+79161234567", ("RU",), RU),
     ("моб. 89161234567", ("RU",), RU),
@@ -144,13 +149,20 @@ def test_empty_regions_rejected():
 
 def _reference(raw: str, regions: tuple[str, ...]) -> str | None:
     """phonenumbers applied directly to the raw text, region by region: the first number
-    valid for its region, else the first valid anywhere (a Kazakh +7 number under RU)."""
+    valid for its region as a fixed line or mobile, else the first valid for its region
+    (toll-free...), else the first valid anywhere (a Kazakh +7 number under RU)."""
     import phonenumbers
 
     from custmdm.normalise.phones import preferred_regions
 
+    personal = {
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
     text = "+" + raw[2:] if raw.startswith("00") else raw
     regions = preferred_regions(raw, regions)
+    valid_for_region = []
     valid_elsewhere = []
     for region in regions if not text.startswith("+") else (None,):
         try:
@@ -160,10 +172,16 @@ def _reference(raw: str, regions: tuple[str, ...]) -> str | None:
         if not phonenumbers.is_valid_number(number):
             continue
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if region is None or phonenumbers.is_valid_number_for_region(number, region):
+        if region is None:
             return e164
-        valid_elsewhere.append(e164)
-    return valid_elsewhere[0] if valid_elsewhere else None
+        if phonenumbers.is_valid_number_for_region(number, region):
+            if phonenumbers.number_type(number) in personal:
+                return e164
+            valid_for_region.append(e164)
+        else:
+            valid_elsewhere.append(e164)
+    found = valid_for_region + valid_elsewhere
+    return found[0] if found else None
 
 
 def _formats(digits: str, rng) -> list[str]:

@@ -239,12 +239,25 @@ def fast_e164(compact: str, regions: tuple[str, ...]) -> str | None:
     return f"+{check.country_code}{national}"
 
 
+#: Number types a person gives as their own phone (not toll-free, premium, shared-cost...).
+_PERSONAL_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
+)
+
+
 def _parse_candidate(text: str, regions: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """Parse under each region in turn; a number valid *for* the region wins.
+    """Parse under each region in turn; a personal number valid *for* the region wins.
 
     ``7043991003`` parsed as Russian is a valid Kazakh +7 number, but a source whose
     regions are RU then US means the US number: a number valid only in another country
-    sharing the calling code is taken only when no listed region claims it.
+    sharing the calling code is taken only when no listed region claims it. Likewise
+    ``8043498535`` is a Russian toll-free number and a Virginia line: a customer's own
+    phone is a fixed line or a mobile, so a later region where it is one wins over an
+    earlier region where it is toll-free, premium-rate or shared-cost.
     """
     candidate = "+" + text[2:] if text.startswith("00") else text
     if candidate.lstrip().startswith("+"):
@@ -252,6 +265,7 @@ def _parse_candidate(text: str, regions: tuple[str, ...]) -> tuple[str | None, s
     else:
         regions_to_try = regions
     elsewhere: str | None = None
+    impersonal: str | None = None
     for region in regions_to_try:
         try:
             number = phonenumbers.parse(candidate, region)
@@ -260,9 +274,16 @@ def _parse_candidate(text: str, regions: tuple[str, ...]) -> tuple[str | None, s
         if not phonenumbers.is_valid_number(number):
             continue
         e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-        if region is None or phonenumbers.is_valid_number_for_region(number, region):
+        if region is None:
             return e164, None
-        elsewhere = elsewhere or e164
+        if phonenumbers.is_valid_number_for_region(number, region):
+            if phonenumbers.number_type(number) in _PERSONAL_TYPES:
+                return e164, None
+            impersonal = impersonal or e164
+        else:
+            elsewhere = elsewhere or e164
+    if impersonal is not None:
+        return impersonal, None
     if elsewhere is not None:
         return elsewhere, None
     return None, INVALID_PHONE
