@@ -168,3 +168,21 @@ def test_outputs_written(result: custmdm.ResolutionResult, tmp_path) -> None:
     ):
         assert (out / name).is_file(), name
     assert pd.read_csv(out / "crosswalk.csv", dtype=str).shape[0] == len(result.crosswalk)
+
+
+def test_exclusive_partners_only_join_whole_customers(company_2k: SyntheticCompany) -> None:
+    """With the step off, no join; with it on, each customer is at most two of those."""
+    on = custmdm.resolve(parse_config(copy.deepcopy(company_2k.config)), company_2k.tables)
+    off_config = copy.deepcopy(company_2k.config)
+    off_config["clustering"] = {"exclusive_link_threshold": None}
+    off = custmdm.resolve(parse_config(off_config), company_2k.tables)
+    assert off.report["exclusive_joins"] == 0
+    assert on.report["exclusive_joins"] > 0
+    keys = ["source", "record_id"]
+    both = on.crosswalk.merge(off.crosswalk, on=keys, suffixes=("_on", "_off"))
+    assert len(both) == len(on.crosswalk) == len(off.crosswalk)
+    parts = both.groupby("customer_id_on")["customer_id_off"].nunique()
+    assert parts.max() == 2
+    assert int((parts == 2).sum()) == on.report["exclusive_joins"]
+    # no customer of the run without the step is cut in two
+    assert both.groupby("customer_id_off")["customer_id_on"].nunique().max() == 1

@@ -85,6 +85,12 @@ CASES = [
     ),
     ("no sources", "sources: []\n", None, "sources"),
     ("bad threshold", GOOD + "threshold: 1.5\n", "default", "threshold"),
+    (
+        "bad exclusive link threshold",
+        GOOD + "clustering:\n  exclusive_link_threshold: 1.5\n",
+        "default",
+        "exclusive_link_threshold",
+    ),
 ]
 
 
