@@ -146,7 +146,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     result = resolver.run()
     too_large = report_too_large(int(result.report["counts"]["records"]), "--report")
     html_report = not args.no_report and (args.report or too_large is None)
-    if not args.no_report and too_large is not None and not args.report:
+    if too_large is not None and not args.no_report and not html_report:
         print(too_large, file=sys.stderr)
     out = result.write(args.out, html_report=html_report)
     if not args.quiet:

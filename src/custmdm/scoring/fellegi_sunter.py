@@ -87,6 +87,20 @@ NAME_GROUP_COMPARISONS = ("first_name", "last_name")
 NAME_DERIVED_COMPARISONS = ("email",)
 
 
+def _name_lift(agree: float, present: float, u_top: float) -> tuple[float, float] | None:
+    """Strangers' agreement on an identifier given the name, and its lift over ``u_top``.
+
+    ``agree`` of ``present`` stranger pairs sharing a name (counted or expected) agree on
+    it. ``None`` unless it is seen at least 3 times in at least 20 pairs with a lift of 10
+    or more: the rule for a name dependency, from random pairs or from EM.
+    """
+    if agree < 3 or present < 20:
+        return None
+    u_given = (agree + 0.5) / (present + 1.0)
+    lift = u_given / u_top
+    return (u_given, lift) if lift >= 10 else None
+
+
 @dataclass(frozen=True)
 class Dependency:
     """An identifier that strangers share more often when they share a name."""
@@ -384,13 +398,10 @@ class FellegiSunterModel:
             for d in free:
                 levels = res.u_counts[d]
                 present = float(levels.sum())
-                agree = float(levels[0])
-                if agree < 3 or present < 20:
+                found = _name_lift(float(levels[0]), present, u[d][0])
+                if found is None or present <= best.get(d, (0.0, None))[0]:
                     continue
-                u_given = (agree + 0.5) / (present + 1.0)
-                lift = u_given / u[d][0]
-                if lift < 10 or present <= best.get(d, (0.0, None))[0]:
-                    continue
+                u_given, lift = found
                 names = math.exp(sum(math.log(u[g][0]) for g in self.name_group))
                 u_names_given = min(1.0, u_given * names / u[d][0])
                 best[d] = (present, Dependency(d, u_given, u_names_given, lift))
@@ -477,12 +488,10 @@ class FellegiSunterModel:
             n_given = int(counts[names_top & present].sum())
             both = int(counts[names_top & top].sum())
             n_top = int(counts[top & names_present].sum())
-            if both < 3 or n_given < 20:
+            found = _name_lift(both, n_given, u[d][0])
+            if found is None:
                 continue
-            u_d_given = (both + 0.5) / (n_given + 1.0)
-            lift = u_d_given / u[d][0]
-            if lift < 10:
-                continue
+            u_d_given, lift = found
             u_names_given = (both + 0.5) / (n_top + 1.0)
             out.append(Dependency(d, float(u_d_given), float(u_names_given), float(lift)))
         return out
