@@ -220,6 +220,32 @@ class Comparison(_Model):
             "phone) without being one person; the household class models that."
         ),
     )
+    same_value_levels: list[int] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Levels (0-based) at which both records hold the same value written another way "
+            "(a nickname, a transliteration, a typo); by default the first level only. On the "
+            "name comparisons they say 'the same name' where an identifier depends on the name "
+            "(an email built from it)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _same_value_levels_exist(self) -> Comparison:
+        bad = [k for k in self.same_value_levels or [] if not 0 <= k < len(self.levels)]
+        if bad:
+            msg = (
+                f"The 'same_value_levels' of comparison '{self.name}' must be level positions "
+                f"from 0 to {len(self.levels) - 1}. Got {bad} instead."
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def same_values(self) -> frozenset[int]:
+        """The levels that say 'the same value' (``same_value_levels``, by default ``{0}``)."""
+        return frozenset(self.same_value_levels if self.same_value_levels is not None else (0,))
 
     @property
     def n_levels(self) -> int:

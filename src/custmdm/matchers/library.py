@@ -36,6 +36,8 @@ def first_name_comparison() -> Comparison:
             InitialLevel(column="first_initial"),
         ],
         tf_adjust=True,
+        # exact, swapped, nickname, typo: one name (not the loose Jaro-Winkler or the initial)
+        same_value_levels=[0, 1, 2, 3],
     )
 
 
@@ -54,6 +56,8 @@ def last_name_comparison() -> Comparison:
         ],
         tf_adjust=True,
         household_shared=True,
+        # exact, swapped, typo: not the other gender's form of the surname
+        same_value_levels=[0, 1, 3],
     )
 
 

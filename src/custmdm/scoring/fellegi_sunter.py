@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,9 @@ class _SessionFit:
     converged: bool
     #: strangers' expected pairs per level of the comparisons whose u the session learned
     u_counts: dict[int, np.ndarray] = field(default_factory=dict)
+    #: with ``names_given``: P(same name | the identifier agrees, strangers) and the expected
+    #: stranger pairs (names present) it was learned from
+    names_given: tuple[float, float] | None = None
 
 
 @dataclass
@@ -165,6 +168,9 @@ class FellegiSunterModel:
         self.name_group = [
             c for c, comp in enumerate(comparisons) if comp.name in NAME_GROUP_COMPARISONS
         ]
+        self._same_levels = {
+            c: np.array(sorted(comparisons[c].same_values)) for c in self.name_group
+        }
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -216,6 +222,7 @@ class FellegiSunterModel:
             self._detect_dependencies(random_pairs, u),
             self._learn_dependencies(sessions, self.initial_m(), u),
         )
+        self.dependencies_ = self._learn_names_given(sessions, self.initial_m(), u)
         for dep in self.dependencies_:
             diag.warnings.append(
                 f"comparison '{self.comparisons[dep.comparison].name}' depends on the name: "
@@ -296,10 +303,13 @@ class FellegiSunterModel:
         u: list[np.ndarray],
         free_u: tuple[int, ...] = (),
         household: bool | None = None,
+        names_given: Dependency | None = None,
     ) -> _SessionFit:
         """EM on one rule's pairs; the strangers' levels of ``free_u`` are learned too.
 
-        ``household=False`` leaves the household class out of this session.
+        ``household=False`` leaves the household class out of this session. With
+        ``names_given`` (a dependency on an identifier the rule blocks on) its
+        ``u_names_given``, the strangers' chance of the same name, is learned too.
         """
         household = self.household if household is None else household
         pats = session.pairs.patterns.copy()
@@ -313,9 +323,15 @@ class FellegiSunterModel:
         learned: dict[int, np.ndarray] = {}
         lam_m, lam_h = (0.4, 0.2) if household else (0.5, 0.0)
         # learned strangers' levels replace any correction for a name dependency
+        implied = set(session.implied_top)
+        deps = self.dependencies_
         lu = self._log_prob(pats, u)
+        if names_given is not None:
+            same, present = self._same_names(pats, implied)
+            deps = [names_given]
+            lu_base = lu
         if not free_u:
-            lu += self._u_correction(pats, set(session.implied_top))
+            lu = lu + self._u_correction(pats, implied, deps)
         prev = -math.inf
         converged = False
         iterations = 0
@@ -336,6 +352,12 @@ class FellegiSunterModel:
                 r_h = np.zeros_like(la)
             r_m = np.exp(la - total)
             ll = float((w * total).sum())
+            if names_given is not None:
+                r_u = w * np.clip(1.0 - r_m - r_h, 0.0, 1.0)
+                share = (float(r_u[same & present].sum()) + 0.5) / (float(r_u[present].sum()) + 1.0)
+                names_given = replace(names_given, u_names_given=share)
+                deps = [names_given]
+                lu = lu_base + self._u_correction(pats, implied, deps)
             if free_u:
                 r_u = np.clip(1.0 - r_m - r_h, 0.0, 1.0)
                 for c in free_u:
@@ -354,7 +376,11 @@ class FellegiSunterModel:
                 converged = True
                 break
             prev = ll
-        return _SessionFit(m, h, lam_m, lam_h, iterations, converged, learned)
+        fit = _SessionFit(m, h, lam_m, lam_h, iterations, converged, learned)
+        if names_given is not None:
+            r_u = w * np.clip(1.0 - r_m - r_h, 0.0, 1.0)
+            fit.names_given = (names_given.u_names_given, float(r_u[present].sum()))
+        return fit
 
     @staticmethod
     def _expected_levels(column: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
@@ -406,6 +432,37 @@ class FellegiSunterModel:
                 u_names_given = min(1.0, u_given * names / u[d][0])
                 best[d] = (present, Dependency(d, u_given, u_names_given, lift))
         return [dep for _, dep in best.values()]
+
+    def _learn_names_given(
+        self, sessions: list[TrainingSession], init: list[np.ndarray], u: list[np.ndarray]
+    ) -> list[Dependency]:
+        """Each dependency's ``u_names_given`` learned by EM on the rules that block on it.
+
+        Among strangers who share a name-built email, the share with the same name cannot be
+        read from random pairs: the few that share an email are mostly one person or one
+        household. Left too low, it makes the namesakes of an email-blocked rule look like
+        matches that disagree on birth date and phone, and inflates those m. On a rule that
+        blocks on the identifier and not on the names, it is a free parameter of that rule's
+        EM; the rules' estimates are averaged, weighted by their expected stranger pairs.
+        """
+        out = []
+        for dep in self.dependencies_:
+            total = weight = 0.0
+            for session in sessions:
+                implied = set(session.implied_top)
+                if (
+                    dep.comparison not in implied
+                    or all(g in implied for g in self.name_group)
+                    or session.pairs.total == 0
+                ):
+                    continue
+                res = self._em_session(session, init, u, names_given=dep)
+                assert res.names_given is not None
+                share, strangers = res.names_given
+                total += share * strangers
+                weight += strangers
+            out.append(replace(dep, u_names_given=total / weight) if weight > 0 else dep)
+        return out
 
     @staticmethod
     def _merge_dependencies(
@@ -496,25 +553,47 @@ class FellegiSunterModel:
             out.append(Dependency(d, float(u_d_given), float(u_names_given), float(lift)))
         return out
 
-    def _u_correction(self, patterns: np.ndarray, implied_top: set[int]) -> np.ndarray:
+    def _same_names(
+        self, patterns: np.ndarray, implied_top: set[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows whose every name comparison is at a same-value level, and rows where every
+        name is present (names the rule blocks on count as both)."""
+        same = np.ones(patterns.shape[0], dtype=bool)
+        present = np.ones(patterns.shape[0], dtype=bool)
+        for g in self.name_group:
+            if g not in implied_top:
+                same &= np.isin(patterns[:, g], self._same_levels[g])
+                present &= patterns[:, g] >= 0
+        return same, present
+
+    def _u_correction(
+        self,
+        patterns: np.ndarray,
+        implied_top: set[int],
+        dependencies: list[Dependency] | None = None,
+    ) -> np.ndarray:
         """Natural-log correction of the strangers' likelihood for name-dependent identifiers."""
+        deps = self.dependencies_ if dependencies is None else dependencies
         corr = np.zeros(patterns.shape[0])
-        if not self.dependencies_ or self.u_ is None:
+        if not deps or self.u_ is None:
             return corr
         u = self.u_
         names_blocked = all(g in implied_top for g in self.name_group)
-        names_top = np.ones(patterns.shape[0], dtype=bool)
-        for g in self.name_group:
-            if g not in implied_top:
-                names_top &= patterns[:, g] == 0
-        base_names = float(sum(np.log(u[g][0]) for g in self.name_group))
-        for dep in self.dependencies_:
+        same, present = self._same_names(patterns, implied_top)
+        # strangers' chance of the same name, from the levels of each name comparison
+        p_same = math.prod(
+            float(u[g][self._same_levels[g]].sum()) for g in self.name_group if g not in implied_top
+        )
+        for dep in deps:
             d = dep.comparison
             if d in implied_top and not names_blocked:
                 # the rule guarantees agreement on d: the names' chance is conditional on it
-                corr[names_top] += math.log(dep.u_names_given) - base_names
+                corr[same] += math.log(dep.u_names_given) - math.log(p_same)
+                corr[present & ~same] += math.log1p(-min(dep.u_names_given, 1 - 1e-9)) - (
+                    math.log1p(-min(p_same, 1 - 1e-9))
+                )
             elif d not in implied_top:
-                rows = names_top & (patterns[:, d] == 0)
+                rows = same & (patterns[:, d] == 0)
                 corr[rows] += math.log(dep.u_given_names) - math.log(u[d][0])
         return corr
 
