@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 
 from custmdm.config import ResolverConfig, SourceConfig
 from custmdm.exceptions import ConfigError, SchemaError
+from custmdm.normalise._common import map_distinct
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.sources import TableLike, load_source
 
@@ -223,16 +225,21 @@ def normalise_records(
 
 def _phonetic(keys: pd.Series) -> pd.Series:
     """Soundex of the first token of a translit key, computed once per distinct key."""
-    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-    mapped = np.array(
-        [jellyfish.soundex(u.split(" ")[0]) if u else None for u in uniques] + [None], dtype=object
-    )
-    return pd.Series(mapped[codes], index=keys.index, dtype=object)
+    return map_distinct(keys, lambda key: jellyfish.soundex(key.split(" ")[0]) if key else None)
+
+
+def _is_initial(name: Any) -> bool:
+    return len(str(name).replace(".", "").strip()) == 1
 
 
 def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
-    """Matching keys built from the normalised columns (phonetic codes, year, city key)."""
+    """Matching keys built from the normalised columns (phonetic codes, year, city key).
+
+    Each key is computed once per distinct value, so equal keys share one string object
+    (as :func:`shared_strings` would make them) and the columns stay compact.
+    """
     from custmdm.normalise import translit_key_series
+    from custmdm.normalise.phones import phone_key
 
     # an initial ("Иван С.") is not a name: keys that claim a full name leave it out, and
     # "<part>_initial" is the key's first letter, with a trailing "." when the record
@@ -240,34 +247,36 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
     for part in ("first", "middle", "last"):
         if f"{part}_key" in table and f"{part}_name" in table:
             key = table[f"{part}_key"]
-            name = table[f"{part}_name"].fillna("").str.replace(".", "", regex=False).str.strip()
-            initial_only = (name.str.len() == 1) & key.notna()
-            table[f"{part}_full_key"] = key.where(~initial_only & (key.str.len() > 0), None)
+            letter = map_distinct(key, lambda k: str(k)[:1] or None)
+            initial_only = map_distinct(table[f"{part}_name"], _is_initial).to_numpy() == True  # noqa: E712
+            initial_only &= key.notna().to_numpy()
+            table[f"{part}_full_key"] = key.where(~initial_only & letter.notna(), None)
             if part == "first":
                 # nicknames are about whole names: an initial is no nickname of anything
                 table["first_full_name"] = table["first_name"].where(~initial_only, None)
             if part == "last" and "last_stem" in table:
                 # nor is an initial a masculine or feminine form of a surname
                 table["last_stem"] = table["last_stem"].where(~initial_only, None)
-            letter = key.str.slice(0, 1).where(key.str.len() > 0, None)
             table[f"{part}_letter"] = letter
-            table[f"{part}_initial"] = letter.where(~initial_only, letter + ".")
+            dotted = map_distinct(letter, lambda x: x + ".")
+            table[f"{part}_initial"] = letter.where(~initial_only, dotted)
     if "first_key" in table:
         table["first_phonetic"] = _phonetic(table["first_full_key"])
     if "last_key" in table:
         table["last_phonetic"] = _phonetic(table["last_full_key"])
     if "first_key" in table and "last_key" in table:
         first, last = table["first_full_key"], table["last_full_key"]
-        both = first.notna() & last.notna()
-        lo = first.where(first.fillna("") <= last.fillna(""), last)
-        hi = last.where(first.fillna("") <= last.fillna(""), first)
-        table["name_pair_key"] = (lo + " " + hi).where(both, None)
+        both = (first.notna() & last.notna()).to_numpy()
+        pair = np.full(len(table), None, dtype=object)
+        pair[both] = [
+            f"{a} {b}" if a <= b else f"{b} {a}"
+            for a, b in zip(first.to_numpy()[both], last.to_numpy()[both], strict=True)
+        ]
+        table["name_pair_key"] = pd.Series(shared_strings(pair), index=table.index, dtype=object)
     if "phone" in table:
-        from custmdm.normalise.phones import phone_keys
-
-        table["phone_key"] = phone_keys(table["phone"])
+        table["phone_key"] = map_distinct(table["phone"], phone_key)
     if "birth_date" in table:
-        table["birth_year"] = table["birth_date"].str.slice(0, 4)
+        table["birth_year"] = map_distinct(table["birth_date"], lambda d: str(d)[:4])
     if "city" in table:
         table["city_key"] = translit_key_series(table["city"])
     if "street" in table:
@@ -493,11 +502,7 @@ def prepare(
         extras_data[col] = shared_strings(values)
     extras = pd.DataFrame(extras_data, index=pd.RangeIndex(len(table)), copy=False)
     del extras_data
-    before = set(table.columns)
     table = add_derived_keys(table)
-    for col in table.columns:
-        if col not in before:
-            table[col] = shared_strings(table[col].to_numpy())
     if config.pseudonymise_key_env is not None:
         key = _pseudonymisation_key(config.pseudonymise_key_env)
         table = pseudonymise(table, key)

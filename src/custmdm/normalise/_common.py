@@ -289,6 +289,19 @@ def assemble_results(
     return frame, issues
 
 
+def map_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``func`` of each distinct present value, spread back to the rows; missing stays ``None``.
+
+    For derived keys that repeat (first letters, years, names): one call per distinct value
+    instead of a pass of string operations over every row.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(u) for u in uniques]
+    mapped[-1] = None  # code -1: missing
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
 def apply_distinct(
     raw: pd.Series,
     func: ScalarFunc,

@@ -30,6 +30,7 @@ from custmdm.normalise._common import (
     Reasons,
     apply_distinct,
     clean_scalar,
+    map_distinct,
     text_positions,
     to_text,
 )
@@ -455,6 +456,9 @@ def phone_keys(phones: pd.Series) -> pd.Series:
     >>> phone_keys(pd.Series(["+79049851939", "+19049851939", "+442079460958", None])).tolist()
     ['9049851939', '9049851939', '+442079460958', None]
     """
-    text = phones.astype(object)
-    ten = text.str.startswith(_TEN_DIGIT_CODES, na=False) & text.str.len().eq(12)
-    return text.where(~ten, text.str.slice(2)).where(text.notna(), None)
+    return map_distinct(phones.astype(object), phone_key)
+
+
+def phone_key(number: str) -> str:
+    """:func:`phone_keys` of one E.164 number."""
+    return number[2:] if len(number) == 12 and number.startswith(_TEN_DIGIT_CODES) else number
