@@ -332,6 +332,7 @@ class FellegiSunterModel:
             lu_base = lu
         if not free_u:
             lu = lu + self._u_correction(pats, implied, deps)
+        strangers = 0.0  # expected stranger pairs with the names present (names_given)
         prev = -math.inf
         converged = False
         iterations = 0
@@ -354,7 +355,8 @@ class FellegiSunterModel:
             ll = float((w * total).sum())
             if names_given is not None:
                 r_u = w * np.clip(1.0 - r_m - r_h, 0.0, 1.0)
-                share = (float(r_u[same & present].sum()) + 0.5) / (float(r_u[present].sum()) + 1.0)
+                strangers = float(r_u[present].sum())
+                share = (float(r_u[same & present].sum()) + 0.5) / (strangers + 1.0)
                 names_given = replace(names_given, u_names_given=share)
                 deps = [names_given]
                 lu = lu_base + self._u_correction(pats, implied, deps)
@@ -378,8 +380,7 @@ class FellegiSunterModel:
             prev = ll
         fit = _SessionFit(m, h, lam_m, lam_h, iterations, converged, learned)
         if names_given is not None:
-            r_u = w * np.clip(1.0 - r_m - r_h, 0.0, 1.0)
-            fit.names_given = (names_given.u_names_given, float(r_u[present].sum()))
+            fit.names_given = (names_given.u_names_given, strangers)
         return fit
 
     @staticmethod
