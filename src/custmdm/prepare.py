@@ -239,7 +239,7 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
     (as :func:`shared_strings` would make them) and the columns stay compact.
     """
     from custmdm.normalise import translit_key_series
-    from custmdm.normalise.phones import phone_key
+    from custmdm.normalise.phones import phone_keys
 
     # an initial ("Иван С.") is not a name: keys that claim a full name leave it out, and
     # "<part>_initial" is the key's first letter, with a trailing "." when the record
@@ -274,7 +274,7 @@ def add_derived_keys(table: pd.DataFrame) -> pd.DataFrame:
         ]
         table["name_pair_key"] = pd.Series(shared_strings(pair), index=table.index, dtype=object)
     if "phone" in table:
-        table["phone_key"] = map_distinct(table["phone"], phone_key)
+        table["phone_key"] = phone_keys(table["phone"])
     if "birth_date" in table:
         table["birth_year"] = map_distinct(table["birth_date"], lambda d: str(d)[:4])
     if "city" in table:
