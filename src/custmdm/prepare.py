@@ -336,8 +336,10 @@ def _input_size(config: ResolverConfig, tables: dict[str, TableLike] | None) -> 
     return total
 
 
-#: One normalised source as columns: ``(table columns, quality, extras columns, input rows)``.
-_SourceColumns = tuple[dict[str, np.ndarray], pd.DataFrame, dict[str, np.ndarray], int]
+#: Inferred kinds (``pandas.api.types.infer_dtype``) of object columns whose equal values may
+#: share one object: distinct values of these kinds never compare equal across kinds by mistake
+#: (``0.0`` and ``-0.0``, ``1`` and ``True`` would). ``"empty"`` is a column with no value.
+_SHAREABLE_KINDS = frozenset({"string", "integer", "boolean", "empty"})
 
 
 def shared_strings(values: np.ndarray) -> np.ndarray:
@@ -362,40 +364,123 @@ def shared_strings(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _as_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {str(c): shared_strings(frame[c].to_numpy()) for c in frame.columns}
+@dataclass
+class CodedColumn:
+    """An object column as codes into its distinct values (``-1``: missing).
+
+    Workers hand columns over in this form: a code array pickles as raw bytes where an
+    object array pickles one reference per row, and stacking sources then merges only
+    the distinct values instead of hashing every row again.
+    """
+
+    codes: np.ndarray  # int32, one per row
+    uniques: np.ndarray  # object, the distinct present values
+    kind: str  # pandas' inferred kind of the present values
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> CodedColumn | np.ndarray:
+        """``values`` coded when it is an object column of one shareable kind, else as is."""
+        values = np.asarray(values)
+        if values.dtype != object:
+            return values
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind not in _SHAREABLE_KINDS:
+            return values
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object), kind)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def values(self) -> np.ndarray:
+        """The column as an object array; missing values are ``None``."""
+        return _with_none(self.uniques)[self.codes]
+
+
+def _with_none(uniques: np.ndarray) -> np.ndarray:
+    """``uniques`` with ``None`` appended, so that code ``-1`` reads as ``None``."""
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques
+    return table
+
+
+Column = CodedColumn | np.ndarray
+
+#: One normalised source as columns: ``(table columns, quality, extras columns, input rows)``.
+_SourceColumns = tuple[dict[str, Column], pd.DataFrame, dict[str, Column], int]
+
+
+def _as_columns(frame: pd.DataFrame) -> dict[str, Column]:
+    return {str(c): CodedColumn.of(frame[c].to_numpy()) for c in frame.columns}
 
 
 def _prepare_source_columns(
     config: ResolverConfig, source: SourceConfig, tables: dict[str, TableLike] | None
 ) -> _SourceColumns:
-    """:func:`_prepare_source` as column arrays with shared strings (compact to ship and stack)."""
+    """:func:`_prepare_source` as columns, object columns coded (compact to ship and stack)."""
     table, quality, extras, n_input = _prepare_source(config, source, tables)
     return _as_columns(table), quality, _as_columns(extras), n_input
 
 
-def _stack_columns(
-    parts: list[dict[str, np.ndarray]], lengths: list[int], order: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Row-wise concatenation of column sets, one column at a time, as ``pd.concat`` would.
+def _stack_coded(
+    pieces: list[CodedColumn | None], lengths: list[int], order: np.ndarray | None
+) -> np.ndarray:
+    """Coded pieces (``None``: the source lacks the column) stacked into one object column.
 
-    Columns come in order of first appearance; a source without a column contributes
-    missing values (dtype as ``pd.concat`` gives it). Each source's column is released
-    once stacked, so memory holds about one copy of the table, not two.
+    Equal values share one object across sources and missing values are ``None``, as
+    :func:`shared_strings` and a ``None`` fill would leave them, but only the distinct values
+    of each source are hashed.
+    """
+    present = [p for p in pieces if p is not None]
+    merged_codes, uniques = pd.factorize(
+        np.concatenate([p.uniques for p in present]), use_na_sentinel=True
+    )
+    codes = np.full(sum(lengths), -1, dtype=np.int64)
+    start = offset = 0
+    for piece, size in zip(pieces, lengths, strict=True):
+        if piece is not None:
+            remap = np.append(merged_codes[offset : offset + len(piece.uniques)], -1)
+            codes[start : start + size] = remap[piece.codes]
+            offset += len(piece.uniques)
+        start += size
+    if order is not None:
+        codes = codes[order]
+    return _with_none(np.asarray(uniques, dtype=object))[codes]
+
+
+def _stack_columns(
+    parts: list[dict[str, Column]], lengths: list[int], order: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Row-wise concatenation of column sets, one column at a time.
+
+    Columns come in order of first appearance. An object column leaves with its missing
+    values as ``None`` and, when every value is of one shareable kind, equal values as one
+    object; other columns are concatenated as ``pd.concat`` would, a source without the
+    column contributing missing values. Each source's column is released once stacked, so
+    memory holds about one copy of the table, not two.
     """
     names: list[str] = []
     for part in parts:
         names += [c for c in part if c not in names]
     out: dict[str, np.ndarray] = {}
     for name in names:
-        pieces = [
-            pd.DataFrame({name: part.pop(name)}, copy=False)
-            if name in part
+        pieces = [part.pop(name, None) for part in parts]
+        coded = [p for p in pieces if isinstance(p, CodedColumn)]
+        kinds = {p.kind for p in coded} - {"empty"}
+        if len(coded) == sum(p is not None for p in pieces) and len(kinds) <= 1:
+            out[name] = _stack_coded(pieces, lengths, order)  # type: ignore[arg-type]
+            continue
+        frames = [
+            pd.DataFrame({name: p.values() if isinstance(p, CodedColumn) else p}, copy=False)
+            if p is not None
             else pd.DataFrame(index=pd.RangeIndex(size))
-            for part, size in zip(parts, lengths, strict=True)
+            for p, size in zip(pieces, lengths, strict=True)
         ]
-        values = pd.concat(pieces, ignore_index=True)[name].to_numpy()
-        del pieces
+        values = pd.concat(frames, ignore_index=True)[name].to_numpy()
+        del frames, pieces
+        if values.dtype == object:
+            values = shared_strings(values)
+            values[pd.isna(values)] = None
         out[name] = values if order is None else values[order]
     return out
 
@@ -484,22 +569,20 @@ def prepare(
     )
     order = np.lexsort((keys["record_id"], keys["source"]))
     del keys
+    # missing values are None; equal strings share one object across sources
     columns = _stack_columns(tables_out, lengths, order)
-    for col, values in columns.items():
-        if values.dtype == object:
-            # missing values are None; equal strings share one object across sources
-            values = shared_strings(values)
-            values[pd.isna(values)] = None
-            columns[col] = values
     table = pd.DataFrame(columns, copy=False)
     del columns
-    extras_cols = _stack_columns(extras_out, lengths, order)
+    extras_stacked = _stack_columns(extras_out, lengths, order)
     # column order must not depend on the order of sources in the config
     extras_data = {}
-    for col in sorted(extras_cols):
-        values = extras_cols.pop(col).astype(object)
-        values[pd.isna(values)] = None
-        extras_data[col] = shared_strings(values)
+    for col in sorted(extras_stacked):
+        values = extras_stacked.pop(col)
+        if values.dtype != object:  # object columns come stacked with None and shared strings
+            values = values.astype(object)
+            values[pd.isna(values)] = None
+            values = shared_strings(values)
+        extras_data[col] = values
     extras = pd.DataFrame(extras_data, index=pd.RangeIndex(len(table)), copy=False)
     del extras_data
     table = add_derived_keys(table)
