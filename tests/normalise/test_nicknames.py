@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custmdm.normalise import canonical_given_names, nickname_match, translit_key
 
@@ -139,3 +141,58 @@ def test_russian_data_is_big_enough():
     # Every formal name in the file is recognised as a given name.
     given = nk.given_name_keys()
     assert all(translit_key(r["formal"]) in given for r in rows)
+
+
+_NAME_POOL = [
+    "Саша",
+    "Александр",
+    "Александра",
+    "Alexander",
+    "Sasha",
+    "Shura",
+    "Ваня",
+    "Иван",
+    "Ivan",
+    "Vanya",
+    "Bob",
+    "Robert",
+    "Rob",
+    "Robin",
+    "Liz",
+    "Elizabeth",
+    "Beth",
+    "Женя",
+    "Евгений",
+    "Евгения",
+    "Zhenya",
+    "Yevgeny",
+    "Катя",
+    "Екатерина",
+    "Kate",
+    "Katherine",
+    "Qwzx",
+    "",
+    "Юлия",
+    "Iuliia",
+    "Yulia",
+    "Julia",
+    "Tom",
+    "Thomas",
+    "Ёжик",
+    "Ежик",
+    "Mary",
+    "Maria",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.sampled_from(_NAME_POOL), st.sampled_from(_NAME_POOL)), max_size=40)
+)
+def test_vectorised_match_is_the_pair_rule(pairs):
+    from custmdm.normalise import nicknames as nk
+
+    a = np.array([x for x, _ in pairs], dtype=object)
+    b = np.array([y for _, y in pairs], dtype=object)
+    want = [nk._pair_match(x, y) for x, y in pairs]
+    assert nickname_match(a, b).tolist() == want

@@ -29,12 +29,14 @@ match Robert, and Евгений ~ Женя ~ Евгения does not make Ев�
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from custmdm._setops import RowSets, any_shared, contains
 from custmdm.normalise.translit import translit_key
 
 __all__ = ["canonical_given_names", "formal_name_keys", "given_name_keys", "nickname_match"]
@@ -182,14 +184,50 @@ def nickname_match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     if not valid.any():
         return out.reshape(left.shape)
-    m = len(uniques) + 1
-    pair_codes = ca[valid].astype(np.int64) * m + cb[valid]
-    distinct, inverse = np.unique(pair_codes, return_inverse=True)
-    names = [u if isinstance(u, str) else str(u) for u in uniques]
-    results = np.fromiter(
-        (_pair_match(names[int(p // m)], names[int(p % m)]) for p in distinct),
-        dtype=bool,
-        count=len(distinct),
-    )
-    out[valid] = results[inverse]
+    groups = _NameGroups.of([u if isinstance(u, str) else str(u) for u in uniques])
+    out[valid] = groups.match(ca[valid], cb[valid])
     return out.reshape(left.shape)
+
+
+@dataclass(frozen=True)
+class _NameGroups:
+    """:func:`_pair_match` for many pairs of a few distinct names, without a call per pair.
+
+    Each distinct name's key, canonical names and formal canonical names become integer
+    codes of one vocabulary, computed once per name; the three tests of a pair are then
+    set-membership tests over all pairs at once.
+    """
+
+    key: np.ndarray  # vocabulary code of each name's translit key (-1: empty key)
+    canonical: RowSets  # canonical_given_names of each name
+    formal: RowSets  # its members that are formal names
+    canonical_keys: np.ndarray  # canonical.keys(width)
+    width: int
+
+    @classmethod
+    def of(cls, names: list[str]) -> _NameGroups:
+        vocab: dict[str, int] = {}
+        formal_names = _data().formal
+        keys = np.full(len(names), -1, dtype=np.int64)
+        canonical: list[list[int]] = []
+        formal: list[list[int]] = []
+        for k, name in enumerate(names):
+            key = translit_key(name)
+            if key:
+                keys[k] = vocab.setdefault(key, len(vocab))
+            group = sorted(canonical_given_names(name))
+            canonical.append([vocab.setdefault(c, len(vocab)) for c in group])
+            formal.append([vocab[c] for c in group if c in formal_names])
+        sets = RowSets.of(canonical)
+        width = max(len(vocab), 1)
+        return cls(keys, sets, RowSets.of(formal), sets.keys(width), width)
+
+    def match(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:func:`_pair_match` of names ``a[k]`` and ``b[k]`` (positions in ``names``)."""
+        ka, kb = self.key[a], self.key[b]
+        both_keys = (ka >= 0) & (kb >= 0)
+        # one name's key among the other's canonical names, or a formal name both stand for
+        hit = contains(self.canonical_keys, self.width, b, ka)
+        hit |= contains(self.canonical_keys, self.width, a, kb)
+        hit |= any_shared(self.formal, a, self.canonical_keys, self.width, b)
+        return hit & both_keys
