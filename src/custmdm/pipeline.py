@@ -645,10 +645,17 @@ class Resolver:
                 )
             else:
                 model = self.model
+            # one count of the values serves the frozen reference and the adjustments
+            frequencies = TermFrequencies.from_table(table, comparisons)
             weight = model.match_weight(
                 levels,
                 self.tf_adjustments(
-                    table, comparisons, left, levels, reference=self.tf_reference(model, table)
+                    table,
+                    comparisons,
+                    left,
+                    levels,
+                    frequencies,
+                    reference=self.tf_reference(model, table, frequencies),
                 ),
             )
             prob = probability(weight)
@@ -726,12 +733,17 @@ class Resolver:
 
     @staticmethod
     def tf_reference(
-        model: FellegiSunterModel, table: pd.DataFrame
+        model: FellegiSunterModel,
+        table: pd.DataFrame,
+        frequencies: TermFrequencies | None = None,
     ) -> dict[str, tuple[float, float]]:
-        """The model's frozen term-frequency reference; frozen from ``table`` if it has none."""
+        """The model's frozen term-frequency reference; frozen from ``table`` if it has none
+        (``frequencies``: the value counts of ``table`` for the model's comparisons, if known)."""
         if model.tf_reference_:
             return model.tf_reference_
-        return model.freeze_term_frequencies(TermFrequencies.from_table(table, model.comparisons))
+        return model.freeze_term_frequencies(
+            frequencies or TermFrequencies.from_table(table, model.comparisons)
+        )
 
     def join_exclusive(
         self,
