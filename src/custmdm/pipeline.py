@@ -23,12 +23,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from custmdm._fork import ForkedCall
 from custmdm._version import __version__
 from custmdm.blocking.rules import (
     IDENTIFIER_KEYS,
@@ -85,6 +87,9 @@ SPILL_RECORDS = 2_000_000
 #: Records up to which golden records are built by ``workers`` processes: a forked worker
 #: copies the memory pages of the table it reads, which above this would weigh gigabytes.
 PARALLEL_MERGE_RECORDS = 2_000_000
+#: Records up to which the levels of the random pairs (the u sample) are computed by a forked
+#: child while this process blocks and compares: as for the merge, the child's pages weigh.
+PARALLEL_U_SAMPLE_RECORDS = 2_000_000
 #: Rows per batch written to that file: each batch's Arrow copy is a transient.
 SPILL_BATCH_ROWS = 100_000
 
@@ -590,6 +595,15 @@ class Resolver:
             )
             rule_stats = blocker.check()
         evaluator = LevelEvaluator(table, comparisons)
+        random_levels: ForkedCall[np.ndarray] | None = None
+        if self.model is None:
+            ra, rb = self.random_pairs(n)
+            # the u sample's levels do not depend on the candidates: a forked child computes
+            # them while this process compares (the same levels either way)
+            random_levels = ForkedCall(
+                partial(evaluator.levels, ra, rb),
+                enabled=worker_count(cfg) > 1 and n <= PARALLEL_U_SAMPLE_RECORDS,
+            )
         with self._stage("compare"):
             lefts, rights, level_chunks = [], [], []
             done = 0
@@ -622,8 +636,7 @@ class Resolver:
         with self._stage("score"):
             n_levels = [c.n_levels for c in comparisons]
             if self.model is None:
-                ra, rb = self.random_pairs(n)
-                random_counts = PatternCounts.from_levels(evaluator.levels(ra, rb), n_levels)
+                assert random_levels is not None
                 sessions = [
                     TrainingSession(
                         rule.label,
@@ -633,6 +646,8 @@ class Resolver:
                     )
                     for rule, agree in zip(rules, blocker.rule_agreement(left, right), strict=True)
                 ]
+                random_counts = PatternCounts.from_levels(random_levels.result(), n_levels)
+                del random_levels  # it holds the evaluator, deleted below
                 model = FellegiSunterModel(
                     comparisons, max_iterations=cfg.em_max_iterations, household=cfg.household_model
                 )
