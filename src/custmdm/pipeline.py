@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -390,22 +390,25 @@ class ResolutionResult:
         report.json and (unless ``html_report=False``) report.html."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        # lineage (the largest file) in a thread of its own: Arrow's kernels that quote and
-        # join its cells release the GIL, so the other files are written meanwhile
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # lineage (the largest file) and the pairs in threads of their own: Arrow's kernels
+        # that quote and join cells, and its Parquet encoder, release the GIL, so the other
+        # files are written meanwhile
+        with ThreadPoolExecutor(max_workers=2) as pool:
             lineage = pool.submit(write_csv, self.lineage, out / "lineage.csv")
+            pairs: Future[Any] = (
+                pool.submit(shutil.copyfile, self._pairs.path, out / "pairs.parquet")
+                if isinstance(self._pairs, SpilledPairs)
+                else pool.submit(write_pairs, self._pairs, out / "pairs.parquet")
+            )
             write_csv(self.crosswalk, out / "crosswalk.csv")
             write_csv(self.golden, out / "golden.csv")
             write_csv(self.quality, out / "quality.csv")
-            if isinstance(self._pairs, SpilledPairs):
-                shutil.copyfile(self._pairs.path, out / "pairs.parquet")
-            else:
-                write_pairs(self._pairs, out / "pairs.parquet")
             self.model.save(out / "model.json")
             (out / "report.json").write_text(
                 json.dumps(self.report, indent=2, ensure_ascii=False), encoding="utf-8"
             )
             lineage.result()
+            pairs.result()
         if html_report:
             from custmdm.report.html import write_report
 
