@@ -406,8 +406,9 @@ def _with_none(uniques: np.ndarray) -> np.ndarray:
 
 Column = CodedColumn | np.ndarray
 
-#: One normalised source as columns: ``(table columns, quality, extras columns, input rows)``.
-_SourceColumns = tuple[dict[str, Column], pd.DataFrame, dict[str, Column], int]
+#: One normalised source as columns: ``(table columns, quality, extras columns, input rows,
+#: names of the table's derived key columns)``.
+_SourceColumns = tuple[dict[str, Column], pd.DataFrame, dict[str, Column], int, list[str]]
 
 
 def _as_columns(frame: pd.DataFrame) -> dict[str, Column]:
@@ -417,9 +418,22 @@ def _as_columns(frame: pd.DataFrame) -> dict[str, Column]:
 def _prepare_source_columns(
     config: ResolverConfig, source: SourceConfig, tables: dict[str, TableLike] | None
 ) -> _SourceColumns:
-    """:func:`_prepare_source` as columns, object columns coded (compact to ship and stack)."""
+    """:func:`_prepare_source` with its derived keys, as columns, object columns coded
+    (compact to ship and stack)."""
     table, quality, extras, n_input = _prepare_source(config, source, tables)
-    return _as_columns(table), quality, _as_columns(extras), n_input
+    base = set(table.columns)
+    # the keys are functions of a record's own values, so each worker derives its source's
+    table = add_derived_keys(table)
+    derived = [str(c) for c in table.columns if c not in base]
+    return _as_columns(table), quality, _as_columns(extras), n_input, derived
+
+
+def _derived_keys_last(columns: list[str], derived: set[str]) -> list[str]:
+    """``columns`` in the order :func:`add_derived_keys` gives a table of the non-derived ones."""
+    base = [c for c in columns if c not in derived]
+    probe = add_derived_keys(pd.DataFrame({c: pd.Series([], dtype=object) for c in base}))
+    order = [str(c) for c in probe.columns if c in columns]
+    return order + [c for c in columns if c not in order]
 
 
 def _stack_coded(
@@ -547,9 +561,11 @@ def prepare(
     tables_out, quality_out, extras_out, lengths = [], [], [], []
     fields: set[str] = set()
     input_rows = 0
-    for source, (table_cols, quality, extras_cols, n_input) in zip(
+    derived: set[str] = set()
+    for source, (table_cols, quality, extras_cols, n_input, derived_cols) in zip(
         config.sources, _prepare_all(config, tables, progress), strict=True
     ):
+        derived.update(derived_cols)
         n_records = len(table_cols["source"])
         tables_out.append(table_cols)
         quality_out.append(quality)
@@ -571,7 +587,9 @@ def prepare(
     del keys
     # missing values are None; equal strings share one object across sources
     columns = _stack_columns(tables_out, lengths, order)
-    table = pd.DataFrame(columns, copy=False)
+    table = pd.DataFrame(
+        {c: columns.pop(c) for c in _derived_keys_last(list(columns), derived)}, copy=False
+    )
     del columns
     extras_stacked = _stack_columns(extras_out, lengths, order)
     # column order must not depend on the order of sources in the config
@@ -585,7 +603,6 @@ def prepare(
         extras_data[col] = values
     extras = pd.DataFrame(extras_data, index=pd.RangeIndex(len(table)), copy=False)
     del extras_data
-    table = add_derived_keys(table)
     if config.pseudonymise_key_env is not None:
         key = _pseudonymisation_key(config.pseudonymise_key_env)
         table = pseudonymise(table, key)

@@ -134,3 +134,21 @@ def test_derived_keys_equal_the_row_by_row_rule(rows: list[dict[str, Any]]) -> N
     # equal name pairs are one object (a compact column), though built row by row
     pairs = [v for v in out["name_pair_key"] if v is not None]
     assert len({id(v) for v in pairs}) == len(set(pairs))
+
+
+def test_keys_derived_per_source_by_the_workers_are_the_stacked_tables_keys(monkeypatch) -> None:
+    """Each normalisation worker derives its source's keys; the stacked table must be what
+    deriving them once from the stacked table gives: the same values in the same columns."""
+    from custmdm import prepare as prep
+    from custmdm.config import load_config
+    from custmdm.datasets.synthetic import demo_dir
+
+    monkeypatch.setattr(prep, "PARALLEL_MIN_INPUT", 0)  # two worker processes even here
+    config = load_config(demo_dir() / "config.yaml").model_copy(update={"workers": 2})
+    table = prep.prepare(config).table
+    normalised: set[str] = set()
+    for source in config.sources:
+        normalised |= set(prep._prepare_source(config, source, None)[0].columns)
+    assert {"first_full_key", "name_pair_key", "phone_key"}.isdisjoint(normalised)
+    again = add_derived_keys(table[[c for c in table.columns if c in normalised]].copy())
+    pd.testing.assert_frame_equal(again, table)
