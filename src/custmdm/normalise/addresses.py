@@ -205,7 +205,10 @@ _TOKEN_RE = re.compile(r"[\w]+(?:[-/][\w]+)*")
 _RU_POSTCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _US_ZIP_RE = re.compile(r"(?<![\d-])(\d{5}(?:-\d{4})?)\s*(?:,?\s*(?:usa|us|united states))?\s*$")
 _FIELD = "address"
-_DIGIT_RUN_RE = re.compile(r"[\d-]+")
+# Printable ASCII, the space and the basic Cyrillic letters: text that folds character by
+# character (see _address_tokens).
+_PLAIN_CHARS_RE = re.compile(r"[ -~А-яЁё]*")
+_RUN_CHAR_RE = re.compile(r"[\d-]")
 _POSTCODE_STRIP_RE = re.compile(r"[^\w-]")
 
 
@@ -222,18 +225,92 @@ def address_tokens(text: str) -> list[str]:
     return list(_address_tokens(text))
 
 
-@lru_cache(maxsize=1 << 18)
 def _address_tokens(text: str) -> tuple[str, ...]:
+    pieces = _split(text)
+    if len(pieces) == 1:
+        return _segment_tokens(text)
+    return tuple(t for piece in pieces for t in _segment_tokens(piece))
+
+
+def _split(text: str) -> list[str]:
+    """The text in pieces whose tokens, one after the other, are the tokens of the text.
+
+    In text of printable ASCII and basic Cyrillic letters the tokens of the comma-separated
+    pieces are the tokens of the whole: folding is then a per-character mapping plus whitespace
+    collapsing, and a comma is a boundary of every token, word and city alias. Pieces repeat
+    across addresses ("ул. Ленина", " кв. 12"), so each is tokenised and keyed once. Other text
+    is one piece.
+    """
+    if "," in text and _PLAIN_CHARS_RE.fullmatch(text):
+        return text.split(",")
+    return [text]
+
+
+@lru_cache(maxsize=1 << 18)
+def _segment_tokens(text: str) -> tuple[str, ...]:
     folded = fix_mixed_script(fold(text)).replace("№", " ")
     for pattern, repl in _CITY_ALIASES:
         folded = pattern.sub(repl, folded)
     return tuple(_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded))
 
 
-def _keys(tokens: list[str]) -> tuple[str | None, str | None]:
-    """``(address_key, building_key)`` of canonical address tokens."""
-    latin = not any(_CYRILLIC_RE.search(t) for t in tokens if t not in _ABBREVIATIONS)
-    parts: list[str] = []
+# The keys of some tokens, their flat keys, and the unit marker they leave waiting for a number.
+_PieceKeys = tuple[tuple[str, ...], tuple[str, ...], str]
+# Consecutive canonical tokens of an address with what the key needs of them: whether a token
+# other than a canonical abbreviation has a Cyrillic letter, and the _piece_keys of the tokens
+# with no unit marker before them in a Cyrillic address and in a Latin one. Plain tuples of
+# strings and flags (not a NamedTuple, not sets), which the garbage collector stops tracking:
+# the caches hold many of them.
+_Piece = tuple[tuple[str, ...], bool, _PieceKeys, _PieceKeys]
+
+
+def _piece(tokens: tuple[str, ...]) -> _Piece:
+    cyrillic = any(_CYRILLIC_RE.search(t) for t in tokens if t not in _ABBREVIATIONS)
+    return tokens, cyrillic, _piece_keys(tokens, False), _piece_keys(tokens, True)
+
+
+def _pieces(text: str) -> list[_Piece]:
+    """The tokens of the text in pieces (see :func:`_split`)."""
+    return [_segment(piece) for piece in _split(text)]
+
+
+@lru_cache(maxsize=1 << 18)
+def _segment(text: str) -> _Piece:
+    return _piece(_segment_tokens(text))
+
+
+def _keys(pieces: list[_Piece]) -> tuple[str | None, str | None]:
+    """``(address_key, building_key)`` of canonical address tokens, given in pieces."""
+    latin = True
+    for piece in pieces:
+        if piece[1]:
+            latin = False
+            break
+    keys: set[str] = set()
+    flat_keys: set[str] = set()
+    glue = ""
+    for piece in pieces:
+        if glue:
+            # A unit marker ends a piece and glues to a token of a later one (rare): the
+            # tokens as one piece.
+            whole, whole_flat, _ = _piece_keys(tuple(t for p in pieces for t in p[0]), latin)
+            keys, flat_keys = set(whole), set(whole_flat)
+            break
+        piece_keys, piece_flat_keys, glue = piece[3] if latin else piece[2]
+        keys.update(piece_keys)
+        flat_keys.update(piece_flat_keys)
+    address_key = " ".join(sorted(keys)) or None
+    if not flat_keys:
+        return address_key, address_key
+    return address_key, " ".join(sorted(keys - flat_keys)) or None
+
+
+def _piece_keys(tokens: tuple[str, ...], latin: bool) -> _PieceKeys:
+    """The key parts of tokens: markers, street types and (in Latin addresses) US states left
+    out, unit markers glued to the next token (``кв 12`` → ``kv12``); flat keys are the parts
+    of the flat."""
+    keys: list[str] = []
+    flat_keys: list[str] = []
     glue = ""
     for token in tokens:
         if token in _KEY_DROP or (latin and token in _US_STATES):
@@ -241,13 +318,14 @@ def _keys(tokens: list[str]) -> tuple[str | None, str | None]:
         if token in _KEY_GLUE:
             glue = token
             continue
-        parts.append(glue + token)
+        part = glue + token
         glue = ""
-    keys = {k.replace(" ", "") for k in (translit_key(t) for t in parts) if k}
-    flat_keys = {translit_key(t).replace(" ", "") for t in parts if t.startswith("кв")}
-    address_key = " ".join(sorted(keys)) or None
-    building_key = " ".join(sorted(keys - flat_keys)) or None
-    return address_key, building_key
+        key = translit_key(part).replace(" ", "")
+        if key:
+            keys.append(key)
+        if part.startswith("кв"):
+            flat_keys.append(key)
+    return tuple(keys), tuple(flat_keys), glue
 
 
 def _house(tokens: list[str]) -> str | None:
@@ -263,14 +341,6 @@ def _house(tokens: list[str]) -> str | None:
     return " ".join(out) or None
 
 
-def _clean(raw: Any, field: str, reasons: list[tuple[str, str]]) -> str | None:
-    if raw is None:
-        return None
-    text, rs = clean_scalar(raw, field)
-    reasons.extend(rs)
-    return text
-
-
 def _postcode_from(text: str) -> tuple[str | None, str]:
     """The postcode found in a one-line address, and the address with every copy removed."""
     code: str | None = None
@@ -281,65 +351,106 @@ def _postcode_from(text: str) -> tuple[str | None, str]:
         text = text[: m.start()] + " " + text[m.start() :].replace(code, " ", 1)
     if code is None:
         return None, text
-    # Every copy of the code not inside a longer run of digits and hyphens: such a copy is a
-    # whole run of [\d-] characters.
-    return code, _DIGIT_RUN_RE.sub(lambda m: " " if m.group(0) == code else m.group(0), text)
+    # Every copy of the code not inside a longer run of digits and hyphens (the code itself is
+    # such characters only), found with str.find: a regex per code costs more to compile.
+    out: list[str] = []
+    done = 0
+    at = text.find(code)
+    while at >= 0:
+        end = at + len(code)
+        if (at == 0 or not _RUN_CHAR_RE.match(text, at - 1)) and not _RUN_CHAR_RE.match(text, end):
+            out += (text[done:at], " ")
+            done = end
+            at = text.find(code, end)
+        else:
+            at = text.find(code, at + 1)
+    out.append(text[done:])
+    return code, "".join(out)
+
+
+# One address part: the value the one-line address is composed from, the output value (None
+# when that reads as a placeholder), its tokens, whether it has a Cyrillic letter, and the
+# reasons of cleaning.
+_Part = tuple[str | None, str | None, _Piece, bool, Reasons]
+_NO_PIECE = _piece(())
+_NO_PART: _Part = (None, None, _NO_PIECE, False, ())
+
+
+def _part(raw: Any, field: str) -> _Part:
+    """:func:`_part_of` of one raw postcode, city, street or house value (cached for text)."""
+    if raw is None:
+        return _NO_PART
+    if type(raw) is str:
+        return _cached_part(raw, field)
+    return _part_of(raw, field)
+
+
+def _part_of(raw: Any, field: str) -> _Part:
+    text, reasons = clean_scalar(raw, field)
+    value: str | None = None
+    if text and field == "postcode":
+        value = _POSTCODE_STRIP_RE.sub("", fold(text)).upper() or None
+        return value, value, _NO_PIECE, False, reasons
+    if text and field == "city":
+        value = " ".join(t for t in address_tokens(text) if t not in _CITY_WORDS) or None
+    elif text and field == "street":
+        value = " ".join(address_tokens(text)) or None
+    elif text:
+        value = _house(address_tokens(text))
+    if value is None:
+        return None, None, _NO_PIECE, False, reasons
+    out = None if is_junk(value) else value
+    return value, out, _piece(tuple(value.split())), bool(_CYRILLIC_RE.search(value)), reasons
+
+
+_cached_part = lru_cache(maxsize=1 << 18)(_part_of)
 
 
 def _address_one(
     address: Any, postcode: Any, city: Any, street: Any, house: Any
 ) -> tuple[tuple[Any, ...], Reasons]:
-    reasons: list[tuple[str, str]] = []
-    a_text = _clean(address, "address", reasons)
-    p_text = _clean(postcode, "postcode", reasons)
-    c_text = _clean(city, "city", reasons)
-    s_text = _clean(street, "street", reasons)
-    h_text = _clean(house, "house_number", reasons)
+    a_text, reasons = (None, ()) if address is None else clean_scalar(address, "address")
+    p_part, c_part, s_part, h_part = (
+        _part(postcode, "postcode"),
+        _part(city, "city"),
+        _part(street, "street"),
+        _part(house, "house_number"),
+    )
+    if p_part[4] or c_part[4] or s_part[4] or h_part[4]:
+        reasons = tuple(dict.fromkeys((*reasons, *p_part[4], *c_part[4], *s_part[4], *h_part[4])))
+    elif reasons:
+        reasons = tuple(dict.fromkeys(reasons))
 
-    postcode_out: str | None = None
-    if p_text:
-        digits = _POSTCODE_STRIP_RE.sub("", fold(p_text)).upper()
-        postcode_out = digits or None
+    postcode_out = p_part[0]
     if a_text:
         extracted, a_rest = _postcode_from(a_text)
         if postcode_out is None:
             postcode_out = extracted
-        elif extracted is not None and extracted == postcode_out:
-            a_text = a_rest
         if extracted is not None and postcode_out == extracted:
             a_text = a_rest
 
-    city_out = None
-    if c_text:
-        city_out = " ".join(t for t in address_tokens(c_text) if t not in _CITY_WORDS) or None
-    street_out = " ".join(address_tokens(s_text)) or None if s_text else None
-    house_out = None
-    if h_text:
-        house_out = _house(address_tokens(h_text))
-
     if a_text:
-        tokens = address_tokens(a_text)
+        pieces = _pieces(a_text)
     else:
         # Composed from the parts; the Russian markers only where the parts are Cyrillic.
-        cyrillic = any(_CYRILLIC_RE.search(v) for v in (city_out, street_out) if v)
-        tokens = []
-        if city_out:
-            tokens += ["г", *city_out.split()] if cyrillic else city_out.split()
-        if street_out:
-            tokens += street_out.split()
-        if house_out:
-            tokens += ["д", *house_out.split()] if cyrillic else house_out.split()
-    address_out = " ".join(tokens) or None
+        cyrillic = c_part[3] or s_part[3]
+        pieces = [c_part[2], s_part[2], h_part[2]]
+        if cyrillic and c_part[0]:
+            pieces.insert(0, _CITY_MARKER)
+        if cyrillic and h_part[0]:
+            pieces.insert(-1, _HOUSE_MARKER)
+    address_out = " ".join(t for piece in pieces for t in piece[0]) or None
     # Outputs are fed back through cleaning by callers; one that reads as a placeholder ("n/a"
     # after folding "NÀ") is no address.
-    address_out, city_out, street_out, house_out = (
-        None if v is None or is_junk(v) else v
-        for v in (address_out, city_out, street_out, house_out)
-    )
-    if address_out is None:
-        tokens = []
-    values = (address_out, postcode_out, city_out, street_out, house_out, *_keys(tokens))
-    return values, tuple(dict.fromkeys(reasons))
+    if address_out is None or is_junk(address_out):
+        address_out = None
+        pieces = []
+    values = (address_out, postcode_out, c_part[1], s_part[1], h_part[1], *_keys(pieces))
+    return values, reasons
+
+
+_CITY_MARKER = _piece(("г",))
+_HOUSE_MARKER = _piece(("д",))
 
 
 def normalise_address(
