@@ -431,15 +431,13 @@ def _address_one(
 
     if a_text:
         pieces = _pieces(a_text)
+        address_out = " ".join(t for piece in pieces for t in piece[0]) or None
     else:
         # Composed from the parts; the Russian markers only where the parts are Cyrillic.
-        cyrillic = c_part[3] or s_part[3]
-        pieces = [c_part[2], s_part[2], h_part[2]]
-        if cyrillic and c_part[0]:
-            pieces.insert(0, _CITY_MARKER)
-        if cyrillic and h_part[0]:
-            pieces.insert(-1, _HOUSE_MARKER)
-    address_out = " ".join(t for piece in pieces for t in piece[0]) or None
+        markers = c_part[3] or s_part[3]
+        front, front_piece = _front(c_part[0], s_part[0], markers, h_part[0] is not None)
+        pieces = [front_piece, h_part[2]]
+        address_out = " ".join([w for w in (front, h_part[0]) if w]) or None
     # Outputs are fed back through cleaning by callers; one that reads as a placeholder ("n/a"
     # after folding "NÀ") is no address.
     if address_out is None or is_junk(address_out):
@@ -449,8 +447,13 @@ def _address_one(
     return values, reasons
 
 
-_CITY_MARKER = _piece(("г",))
-_HOUSE_MARKER = _piece(("д",))
+@lru_cache(maxsize=1 << 16)
+def _front(city: str | None, street: str | None, markers: bool, house: bool) -> tuple[str, _Piece]:
+    """The words of a composed address before the house number (``г`` city, street, ``д`` when
+    there is a house and ``markers``) and their piece: few distinct, unlike whole addresses."""
+    tokens = (["г"] if markers and city else []) + (city.split() if city else [])
+    tokens += (street.split() if street else []) + (["д"] if markers and house else [])
+    return " ".join(tokens), _piece(tuple(tokens))
 
 
 def normalise_address(
