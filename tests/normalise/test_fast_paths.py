@@ -158,6 +158,14 @@ def test_postcode_removal_equals_regex(text: str) -> None:
         "12345 Main St 12345, usa",
         "1-101000 101000-1 101000",
         "٣٤٥٦٧٨ x ٣٤٥٦٧٨",
+        "Main St ١٢٣٤٥",
+        "Main St 12345\u00a0\n",
+        "Main St 12345-6789 \t",
+        "Main St 12345, united states \n",
+        "Main St 12345 usa",
+        "Main St 12345 USA",
+        "1234",
+        "12345",
     ],
 )
 def test_postcode_removal_tricky(text: str) -> None:

@@ -266,7 +266,10 @@ _Piece = tuple[tuple[str, ...], bool, _PieceKeys, _PieceKeys]
 
 def _piece(tokens: tuple[str, ...]) -> _Piece:
     cyrillic = any(_CYRILLIC_RE.search(t) for t in tokens if t not in _ABBREVIATIONS)
-    return tokens, cyrillic, _piece_keys(tokens, False), _piece_keys(tokens, True)
+    keys = _piece_keys(tokens, False)
+    # The Latin keys differ only by leaving out US state codes.
+    latin_keys = _piece_keys(tokens, True) if _US_STATES.intersection(tokens) else keys
+    return tokens, cyrillic, keys, latin_keys
 
 
 def _pieces(text: str) -> list[_Piece]:
@@ -346,7 +349,7 @@ def _postcode_from(text: str) -> tuple[str | None, str]:
     code: str | None = None
     if m := _RU_POSTCODE_RE.search(text):
         code = m.group(1)
-    elif m := _US_ZIP_RE.search(text):
+    elif _may_end_with_zip(text) and (m := _US_ZIP_RE.search(text)):
         code = m.group(1)
         text = text[: m.start()] + " " + text[m.start() :].replace(code, " ", 1)
     if code is None:
@@ -366,6 +369,13 @@ def _postcode_from(text: str) -> tuple[str | None, str]:
             at = text.find(code, at + 1)
     out.append(text[done:])
     return code, "".join(out)
+
+
+def _may_end_with_zip(text: str) -> bool:
+    """False only where ``_US_ZIP_RE`` cannot match: its match ends, before any whitespace, with
+    the code (whose last four characters are digits) or with "usa", "us" or "united states"."""
+    end = text.rstrip()
+    return end[-4:].isdecimal() or end.endswith(("usa", "us", "united states"))
 
 
 # One address part: the value the one-line address is composed from, the output value (None
