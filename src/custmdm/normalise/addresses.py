@@ -254,14 +254,12 @@ def _segment_tokens(text: str) -> tuple[str, ...]:
     return tuple(_ABBREVIATIONS.get(t, t) for t in _TOKEN_RE.findall(folded))
 
 
-# The keys of some tokens, their flat keys, and the unit marker they leave waiting for a number.
-_PieceKeys = tuple[tuple[str, ...], tuple[str, ...], str]
-# Consecutive canonical tokens of an address with what the key needs of them: whether a token
-# other than a canonical abbreviation has a Cyrillic letter, and the _piece_keys of the tokens
-# with no unit marker before them in a Cyrillic address and in a Latin one. Plain tuples of
-# strings and flags (not a NamedTuple, not sets), which the garbage collector stops tracking:
-# the caches hold many of them.
-_Piece = tuple[tuple[str, ...], bool, _PieceKeys, _PieceKeys]
+# Consecutive canonical tokens of an address with what the key needs of them: the tokens
+# joined by spaces (no token has a space), whether a token other than a canonical abbreviation
+# has a Cyrillic letter, and the _piece_keys of the tokens with no unit marker before them in a
+# Cyrillic address (items 2-4) and in a Latin one (items 5-7). A flat tuple of strings and
+# flags: the garbage collector stops tracking such tuples at once, and the caches hold many.
+_Piece = tuple[str, bool, str, str, str, str, str, str]
 
 
 def _piece(tokens: tuple[str, ...]) -> _Piece:
@@ -269,7 +267,7 @@ def _piece(tokens: tuple[str, ...]) -> _Piece:
     keys = _piece_keys(tokens, False)
     # The Latin keys differ only by leaving out US state codes.
     latin_keys = _piece_keys(tokens, True) if _US_STATES.intersection(tokens) else keys
-    return tokens, cyrillic, keys, latin_keys
+    return (" ".join(tokens), cyrillic, *keys, *latin_keys)
 
 
 def _pieces(text: str) -> list[_Piece]:
@@ -280,6 +278,12 @@ def _pieces(text: str) -> list[_Piece]:
 @lru_cache(maxsize=1 << 18)
 def _segment(text: str) -> _Piece:
     return _piece(_segment_tokens(text))
+
+
+@lru_cache(maxsize=1 << 18)
+def _words_piece(words: str) -> _Piece:
+    """The piece of tokens joined by spaces."""
+    return _piece(tuple(words.split()))
 
 
 def _keys(pieces: list[_Piece]) -> tuple[str | None, str | None]:
@@ -296,22 +300,28 @@ def _keys(pieces: list[_Piece]) -> tuple[str | None, str | None]:
         if glue:
             # A unit marker ends a piece and glues to a token of a later one (rare): the
             # tokens as one piece.
-            whole, whole_flat, _ = _piece_keys(tuple(t for p in pieces for t in p[0]), latin)
-            keys, flat_keys = set(whole), set(whole_flat)
+            tokens = " ".join([p[0] for p in pieces]).split()
+            whole, whole_flat, _ = _piece_keys(tuple(tokens), latin)
+            keys, flat_keys = set(whole.split()), set(whole_flat.split())
             break
-        piece_keys, piece_flat_keys, glue = piece[3] if latin else piece[2]
-        keys.update(piece_keys)
-        flat_keys.update(piece_flat_keys)
+        piece_keys, piece_flat_keys, glue = (
+            (piece[5], piece[6], piece[7]) if latin else (piece[2], piece[3], piece[4])
+        )
+        if piece_keys:
+            keys.update(piece_keys.split())
+        if piece_flat_keys:
+            flat_keys.update(piece_flat_keys.split())
     address_key = " ".join(sorted(keys)) or None
     if not flat_keys:
         return address_key, address_key
     return address_key, " ".join(sorted(keys - flat_keys)) or None
 
 
-def _piece_keys(tokens: tuple[str, ...], latin: bool) -> _PieceKeys:
-    """The key parts of tokens: markers, street types and (in Latin addresses) US states left
-    out, unit markers glued to the next token (``кв 12`` → ``kv12``); flat keys are the parts
-    of the flat."""
+def _piece_keys(tokens: tuple[str, ...], latin: bool) -> tuple[str, str, str]:
+    """The key parts of tokens, space-joined (a key has no space): markers, street types and
+    (in Latin addresses) US states left out, unit markers glued to the next token (``кв 12``
+    → ``kv12``); the flat keys, the parts of the flat; the unit marker left waiting at the end.
+    """
     keys: list[str] = []
     flat_keys: list[str] = []
     glue = ""
@@ -328,7 +338,7 @@ def _piece_keys(tokens: tuple[str, ...], latin: bool) -> _PieceKeys:
             keys.append(key)
         if part.startswith("кв"):
             flat_keys.append(key)
-    return tuple(keys), tuple(flat_keys), glue
+    return " ".join(keys), " ".join(flat_keys), glue
 
 
 def _house(tokens: list[str]) -> str | None:
@@ -378,12 +388,11 @@ def _may_end_with_zip(text: str) -> bool:
     return end[-4:].isdecimal() or end.endswith(("usa", "us", "united states"))
 
 
-# One address part: the value the one-line address is composed from, the output value (None
-# when that reads as a placeholder), its tokens, whether it has a Cyrillic letter, and the
-# reasons of cleaning.
-_Part = tuple[str | None, str | None, _Piece, bool, Reasons]
-_NO_PIECE = _piece(())
-_NO_PART: _Part = (None, None, _NO_PIECE, False, ())
+# One address part: the value the one-line address is composed from (its tokens joined by
+# spaces), the output value (None when that reads as a placeholder), whether it has a Cyrillic
+# letter, and the reasons of cleaning.
+_Part = tuple[str | None, str | None, bool, Reasons]
+_NO_PART: _Part = (None, None, False, ())
 
 
 def _part(raw: Any, field: str) -> _Part:
@@ -400,7 +409,7 @@ def _part_of(raw: Any, field: str) -> _Part:
     value: str | None = None
     if text and field == "postcode":
         value = _POSTCODE_STRIP_RE.sub("", fold(text)).upper() or None
-        return value, value, _NO_PIECE, False, reasons
+        return value, value, False, reasons
     if text and field == "city":
         value = " ".join(t for t in address_tokens(text) if t not in _CITY_WORDS) or None
     elif text and field == "street":
@@ -408,9 +417,9 @@ def _part_of(raw: Any, field: str) -> _Part:
     elif text:
         value = _house(address_tokens(text))
     if value is None:
-        return None, None, _NO_PIECE, False, reasons
+        return None, None, False, reasons
     out = None if is_junk(value) else value
-    return value, out, _piece(tuple(value.split())), bool(_CYRILLIC_RE.search(value)), reasons
+    return value, out, bool(_CYRILLIC_RE.search(value)), reasons
 
 
 _cached_part = lru_cache(maxsize=1 << 18)(_part_of)
@@ -426,8 +435,8 @@ def _address_one(
         _part(street, "street"),
         _part(house, "house_number"),
     )
-    if p_part[4] or c_part[4] or s_part[4] or h_part[4]:
-        reasons = tuple(dict.fromkeys((*reasons, *p_part[4], *c_part[4], *s_part[4], *h_part[4])))
+    if p_part[3] or c_part[3] or s_part[3] or h_part[3]:
+        reasons = tuple(dict.fromkeys((*reasons, *p_part[3], *c_part[3], *s_part[3], *h_part[3])))
     elif reasons:
         reasons = tuple(dict.fromkeys(reasons))
 
@@ -441,12 +450,12 @@ def _address_one(
 
     if a_text:
         pieces = _pieces(a_text)
-        address_out = " ".join(t for piece in pieces for t in piece[0]) or None
+        address_out = " ".join([piece[0] for piece in pieces if piece[0]]) or None
     else:
         # Composed from the parts; the Russian markers only where the parts are Cyrillic.
-        markers = c_part[3] or s_part[3]
-        front, front_piece = _front(c_part[0], s_part[0], markers, h_part[0] is not None)
-        pieces = [front_piece, h_part[2]]
+        markers = c_part[2] or s_part[2]
+        front = _front(c_part[0], s_part[0], markers, h_part[0] is not None)
+        pieces = [_words_piece(front), _words_piece(h_part[0] or "")]
         address_out = " ".join([w for w in (front, h_part[0]) if w]) or None
     # Outputs are fed back through cleaning by callers; one that reads as a placeholder ("n/a"
     # after folding "NÀ") is no address.
@@ -458,12 +467,12 @@ def _address_one(
 
 
 @lru_cache(maxsize=1 << 16)
-def _front(city: str | None, street: str | None, markers: bool, house: bool) -> tuple[str, _Piece]:
+def _front(city: str | None, street: str | None, markers: bool, house: bool) -> str:
     """The words of a composed address before the house number (``г`` city, street, ``д`` when
-    there is a house and ``markers``) and their piece: few distinct, unlike whole addresses."""
-    tokens = (["г"] if markers and city else []) + (city.split() if city else [])
-    tokens += (street.split() if street else []) + (["д"] if markers and house else [])
-    return " ".join(tokens), _piece(tuple(tokens))
+    there is a house and ``markers``): few distinct, unlike whole addresses."""
+    words = (["г"] if markers and city else []) + ([city] if city else [])
+    words += ([street] if street else []) + (["д"] if markers and house else [])
+    return " ".join(words)
 
 
 def normalise_address(
