@@ -206,7 +206,7 @@ _RU_POSTCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _US_ZIP_RE = re.compile(r"(?<![\d-])(\d{5}(?:-\d{4})?)\s*(?:,?\s*(?:usa|us|united states))?\s*$")
 _FIELD = "address"
 # Printable ASCII, the space and the basic Cyrillic letters: text that folds character by
-# character (see _address_tokens).
+# character (see _split).
 _PLAIN_CHARS_RE = re.compile(r"[ -~А-яЁё]*")
 _RUN_CHAR_RE = re.compile(r"[\d-]")
 _POSTCODE_STRIP_RE = re.compile(r"[^\w-]")
