@@ -31,8 +31,9 @@ parsed as a full name. ``full_name`` fills only the parts the columns leave empt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -47,6 +48,8 @@ from custmdm.normalise.issues import JUNK_VALUE, UNPARSED_NAME
 from custmdm.normalise.nicknames import formal_name_keys, given_name_keys
 from custmdm.normalise.text import fix_mixed_script, fold
 from custmdm.normalise.translit import translit_key
+
+_T = TypeVar("_T")
 
 __all__ = [
     "NAME_COLUMNS",
@@ -192,12 +195,11 @@ def surname_stem(key: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Folded tokens; ``","`` kept as a marker; initials lose their dot."""
-    return list(_tokens_cached(text))
+    return list(_analyse(text)[1])
 
 
-@lru_cache(maxsize=1 << 18)
-def _tokens_cached(text: str) -> tuple[str, ...]:
-    folded = fix_mixed_script(fold(text))
+def _split_tokens(folded: str) -> list[str]:
+    """The tokens of folded, script-fixed text, before Turkic particles are glued."""
     out: list[str] = []
     for tok in _TOKEN_RE.findall(folded):
         if tok == ",":
@@ -206,14 +208,57 @@ def _tokens_cached(text: str) -> tuple[str, ...]:
         tok = tok.rstrip(".").strip("-'’")
         if tok and tok not in _TITLES:
             out.append(tok)
-    # Glue Turkic patronymic particles to the preceding token ("ильхам оглы").
+    return out
+
+
+def _glue_particles(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Glue Turkic patronymic particles to the preceding token ("ильхам оглы")."""
+    if _PATRONYMIC_PARTICLES.isdisjoint(tokens):
+        return tuple(tokens)
     glued: list[str] = []
-    for tok in out:
+    for tok in tokens:
         if tok in _PATRONYMIC_PARTICLES and glued and glued[-1] != ",":
             glued[-1] = f"{glued[-1]} {tok}"
         else:
             glued.append(tok)
     return tuple(glued)
+
+
+@lru_cache(maxsize=1 << 18)
+def _tokens_cached(text: str) -> tuple[str, ...]:
+    return _glue_particles(_split_tokens(fix_mixed_script(fold(text))))
+
+
+# Text that folds word by word: printable ASCII and the basic Cyrillic letters (NFKC-stable,
+# case-folded one letter at a time, no combining marks) in runs separated by single spaces.
+# For such text fold, fix_mixed_script and the token pattern never look across a space, so
+# the whole text's fold and tokens are the words' ones joined (a test compares the two).
+_PLAIN_NAME_RE = re.compile(r"[!-~А-яЁё]+(?: [!-~А-яЁё]+)*")
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_analysis(word: str) -> tuple[str, tuple[str, ...], bool]:
+    """One space-free word of plain text: its fold, its unglued tokens, Cyrillic or not."""
+    folded = fold(word)
+    return folded, tuple(_split_tokens(fix_mixed_script(folded))), bool(_CYRILLIC_RE.search(folded))
+
+
+def _analyse(text: str) -> tuple[str, tuple[str, ...], bool]:
+    """``fold(text)``, the tokens of ``text`` and whether its fold has a Cyrillic letter.
+
+    Plain text (see ``_PLAIN_NAME_RE``) is worked out from its words, which repeat across
+    names and are cached; anything else takes the general path on the whole text.
+    """
+    if _PLAIN_NAME_RE.fullmatch(text):
+        words = list(map(_word_analysis, text.split(" ")))
+        if len(words) == 1:
+            folded, toks, cyrillic = words[0]
+            return folded, _glue_particles(toks), cyrillic
+        tokens = [t for w in words for t in w[1]]
+        cyrillic = any([w[2] for w in words])
+        return " ".join([w[0] for w in words]), _glue_particles(tokens), cyrillic
+    folded = fold(text)
+    return folded, _tokens_cached(text), bool(_CYRILLIC_RE.search(folded))
 
 
 # Score of a token by patronymic strength (0 none, 1 ending only, 2 sure) for each role.
@@ -241,27 +286,42 @@ def _role_score(token: str, role: str) -> float:
 
 
 def _assign(
-    tokens: list[str], cyrillic: bool, surname_first_bias: float = 0.0
+    tokens: list[str] | tuple[str, ...], cyrillic: bool, surname_first_bias: float = 0.0
 ) -> tuple[dict[str, list[str]], bool]:
     """Assign roles to tokens; returns parts and whether the result is confident."""
     parts, confident, _, _ = _assign_scored(tokens, cyrillic, surname_first_bias)
     return parts, confident
 
 
+@lru_cache(maxsize=1 << 18)
+def _token_scores(token: str) -> tuple[float, float, float, bool]:
+    """A token's scores as first, middle and last name, and whether it is evidence (an
+    initial, a patronymic, given-name or surname ending)."""
+    evidence = (
+        len(token) == 1 or is_patronymic(token) or _is_given(token) or _is_surname_like(token)
+    )
+    return _role_score(token, "F"), _role_score(token, "M"), _role_score(token, "L"), evidence
+
+
 def _assign_scored(
-    tokens: list[str], cyrillic: bool, surname_first_bias: float = 0.0
+    tokens: list[str] | tuple[str, ...], cyrillic: bool, surname_first_bias: float = 0.0
 ) -> tuple[dict[str, list[str]], bool, str, float]:
-    """:func:`_assign` plus the winning order (``"lfm"``, ``"fml"``, ``""``) and its margin."""
-    comma = "," in tokens
-    if comma:
+    """:func:`_assign` plus the winning order (``"lfm"``, ``"fml"``, ``""``) and its margin.
+
+    Candidate orders, each with a prior, are scored by summing their tokens' role scores (in
+    the order L F M for surname first, F M L otherwise); the best wins, the earlier candidate
+    on a tie.
+    """
+    if "," in tokens:
         i = tokens.index(",")
         before = [t for t in tokens[:i] if t != ","]
         after = [t for t in tokens[i + 1 :] if t != ","]
         if before and after:
             first, *middle = after
             return {"L": before, "F": [first], "M": middle}, True, "lfm", 9.0
-        tokens = before or after
-    tokens = [t for t in tokens if t != ","]
+        tokens = [t for t in before or after if t != ","]
+    else:
+        tokens = list(tokens)
     n = len(tokens)
     if n == 0:
         return {"L": [], "F": [], "M": []}, True, "", 0.0
@@ -279,43 +339,54 @@ def _assign_scored(
             # (Марина, Ashley).
             return {"L": [], "F": [tok], "M": []}, True, "", 0.0
         return {"L": [tok], "F": [], "M": []}, _is_surname_like(tok), "", 0.0
-    candidates: list[tuple[float, str, dict[str, list[str]]]] = []
-    # Surname first: L F M...
-    lfm = {"L": [tokens[0]], "F": [tokens[1]], "M": tokens[2:]}
-    # Given first: F M... L
-    fml = {"F": [tokens[0]], "M": tokens[1:-1], "L": [tokens[-1]]}
+    scores = list(map(_token_scores, tokens))
     bias = surname_first_bias
-    candidates.append(((0.3 if cyrillic else 0.0) + bias, "lfm", lfm))
-    candidates.append(((0.0 if cyrillic else 0.3) - bias, "fml", fml))
+    # Surname first: L F M...
+    lfm = (0.3 if cyrillic else 0.0) + bias + scores[0][2] + scores[1][0]
+    for sc in scores[2:]:
+        lfm += sc[1]
+    # Given first: F M... L
+    fml = (0.0 if cyrillic else 0.3) - bias + scores[0][0]
+    for sc in scores[1:-1]:
+        fml += sc[1]
+    fml += scores[-1][2]
     if n == 2 and patronymic_strength(tokens[1]) > 0:
         # Given name and patronymic without a surname ("Константин Артёмович").
-        candidates.append((-0.1, "", {"F": [tokens[0]], "M": [tokens[1]], "L": []}))
-    if n >= 4:
+        extra = -0.1 + scores[0][0] + scores[1][1]
+    elif n >= 4:
         # Double given name or compound surname: F F M L is rare; L L F M (two-word surname).
-        candidates.append(
-            (-0.2 + bias, "lfm", {"L": tokens[:2], "F": [tokens[2]], "M": tokens[3:]})
-        )
-    scored: list[tuple[float, int, str, dict[str, list[str]]]] = []
-    for order, (prior, kind, parts) in enumerate(candidates):
-        score = prior
-        for role, toks in parts.items():
-            for tok in toks:
-                score += _role_score(tok, role)
-        scored.append((score, -order, kind, parts))
-    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
-    best = scored[0]
-    margin = best[0] - scored[1][0]
-    evidence = any(
-        len(t) == 1 or is_patronymic(t) or _is_given(t) or _is_surname_like(t) for t in tokens
-    )
-    return best[3], evidence and margin > 0.2, best[2], margin
+        extra = -0.2 + bias + scores[0][2] + scores[1][2] + scores[2][0]
+        for sc in scores[3:]:
+            extra += sc[1]
+    else:
+        extra = None
+    # Best score first, the earlier candidate on a tie; the margin is over the runner-up.
+    if extra is None:
+        best, margin = (0, lfm - fml) if lfm >= fml else (1, fml - lfm)
+    else:
+        ranked = sorted(((lfm, 0), (fml, -1), (extra, -2)), reverse=True)
+        best, margin = -ranked[0][1], ranked[0][0] - ranked[1][0]
+    evidence = any([sc[3] for sc in scores])
+    if best == 0:
+        parts = {"L": [tokens[0]], "F": [tokens[1]], "M": tokens[2:]}
+        kind = "lfm"
+    elif best == 1:
+        parts = {"F": [tokens[0]], "M": tokens[1:-1], "L": [tokens[-1]]}
+        kind = "fml"
+    elif n == 2:
+        parts = {"F": [tokens[0]], "M": [tokens[1]], "L": []}
+        kind = ""
+    else:
+        parts = {"L": tokens[:2], "F": [tokens[2]], "M": tokens[3:]}
+        kind = "lfm"
+    return parts, evidence and margin > 0.2, kind, margin
 
 
 # Name parts repeat (first names, patronymics, common surnames): their junk test is cached.
 _is_junk_part = lru_cache(maxsize=1 << 16)(is_junk)
 
 
-def _join(tokens: list[str]) -> str | None:
+def _join(tokens: Sequence[str]) -> str | None:
     value = " ".join(tokens).strip()
     # A part reduced to a placeholder ("0X" → "x") is no name.
     return value if value and not _is_junk_part(value) else None
@@ -335,34 +406,78 @@ def _plain(text: str) -> str | None:
     return _join([t for t in _tokens(text) if t != ","])
 
 
+_Analysis = tuple[str, tuple[str, ...], bool]
+
+
+def _clean_field(raw: Any, field: str) -> tuple[str | None, Reasons, _Analysis]:
+    """A raw value cleaned (``None`` when missing, junk or a placeholder), its reasons and
+    the :func:`_analyse` of the cleaned text."""
+    text, reasons = clean_scalar(raw, field)
+    if text is None:
+        return None, reasons, ("", (), False)
+    analysis = _analyse(text)
+    if analysis[0].strip(" .") in NAME_PLACEHOLDERS:
+        return None, (*reasons, (field, JUNK_VALUE)), analysis
+    return text, reasons, analysis
+
+
+@lru_cache(maxsize=1 << 16)
+def _first_column(raw: str) -> tuple[Reasons, str | None, str | None]:
+    """A first-name column value: its reasons, first name and the middle name split off."""
+    text, reasons, _ = _clean_field(raw, "first_name")
+    return (reasons, *_split_given(text)) if text else (reasons, None, None)
+
+
+@lru_cache(maxsize=1 << 16)
+def _middle_column(raw: str) -> tuple[Reasons, str | None]:
+    text, reasons, _ = _clean_field(raw, "middle_name")
+    return reasons, (_plain(text) if text else None)
+
+
+@lru_cache(maxsize=1 << 16)
+def _last_column(
+    raw: str,
+) -> tuple[Reasons, tuple[str, ...], str | None, tuple[str | None, str | None, str | None, bool]]:
+    """A last-name column value: its reasons, its tokens (no commas), the value as a last
+    name, and the value parsed as a whole name (first, middle, last, confident)."""
+    text, reasons, (_, tokens, cyrillic) = _clean_field(raw, "last_name")
+    if not text:
+        return reasons, (), None, (None, None, None, True)
+    last_tokens = tuple(t for t in tokens if t != ",")
+    whole: tuple[str | None, str | None, str | None, bool] = (None, None, None, True)
+    if len(last_tokens) >= 2:
+        parts, confident = _assign(tokens, cyrillic)
+        whole = (_join(parts["F"]), _join(parts["M"]), _join(parts["L"]), confident)
+    return reasons, last_tokens, _join(last_tokens), whole
+
+
+def _column(raw: Any, cached: Callable[[str], _T], general: Callable[[str], _T]) -> _T:
+    """A column value's parse: cached for strings (which repeat), computed otherwise."""
+    return cached(raw) if type(raw) is str else general(raw)
+
+
 def _parse_one(
     full: Any, first: Any, middle: Any, last: Any, bias: dict[bool, float] | None = None
 ) -> tuple[tuple[Any, ...], Reasons]:
     reasons: list[tuple[str, str]] = []
-    cleaned: dict[str, str | None] = {}
-    for field, raw in (
-        ("full_name", full),
-        ("first_name", first),
-        ("middle_name", middle),
-        ("last_name", last),
-    ):
-        text, rs = clean_scalar(raw, field) if raw is not None else (None, ())
+    full_text: str | None = None
+    if full is not None:
+        full_text, rs, (_, full_tokens, full_cyrillic) = _clean_field(full, "full_name")
         reasons.extend(rs)
-        if text is not None and fold(text).strip(" .") in NAME_PLACEHOLDERS:
-            reasons.append((field, JUNK_VALUE))
-            text = None
-        cleaned[field] = text
 
     f_name: str | None = None
     m_name: str | None = None
     l_name: str | None = None
-    if cleaned["first_name"]:
-        f_name, m_from_first = _split_given(cleaned["first_name"])
-        m_name = m_from_first
-    if cleaned["middle_name"]:
-        m_name = _plain(cleaned["middle_name"]) or m_name
-    if cleaned["last_name"]:
-        last_tokens = [t for t in _tokens(cleaned["last_name"]) if t != ","]
+    if first is not None:
+        rs, f_name, m_name = _column(first, _first_column, _first_column.__wrapped__)
+        reasons.extend(rs)
+    if middle is not None:
+        rs, m_plain = _column(middle, _middle_column, _middle_column.__wrapped__)
+        reasons.extend(rs)
+        m_name = m_plain or m_name
+    if last is not None:
+        rs, last_tokens, l_plain, whole = _column(last, _last_column, _last_column.__wrapped__)
+        reasons.extend(rs)
         # A whole name typed into the last-name column: parse it when the other columns are
         # empty, or when it repeats the first name and carries a patronymic ("Петрова Мария
         # Ивановна" beside "Мария").
@@ -377,22 +492,19 @@ def _parse_one(
             )
         )
         if whole_name_in_last:
-            parts, confident = _assign(
-                _tokens(cleaned["last_name"]), bool(_CYRILLIC_RE.search(fold(cleaned["last_name"])))
-            )
-            f_name = f_name or _join(parts["F"])
-            m_name = m_name or _join(parts["M"])
-            l_name = _join(parts["L"])
+            f_whole, m_whole, l_name, confident = whole
+            f_name = f_name or f_whole
+            m_name = m_name or m_whole
             if not confident:
                 reasons.append(("last_name", UNPARSED_NAME))
         else:
-            l_name = _plain(cleaned["last_name"])
-    if cleaned["full_name"] and not (f_name and l_name):
-        folded = fold(cleaned["full_name"])
-        toks = _tokens(cleaned["full_name"])
-        if toks:
-            cyrillic = bool(_CYRILLIC_RE.search(folded))
-            parts, confident = _assign(toks, cyrillic, (bias or {}).get(cyrillic, 0.0))
+            l_name = l_plain
+    if full_text and not (f_name and l_name):
+        if full_tokens:
+            cyrillic = full_cyrillic
+            parts, confident, _, _ = _assign_scored(
+                full_tokens, cyrillic, bias.get(cyrillic, 0.0) if bias else 0.0
+            )
             f_name = f_name or _join(parts["F"])
             m_name = m_name or _join(parts["M"])
             l_name = l_name or _join(parts["L"])
@@ -482,10 +594,9 @@ def _column_order_bias(full_name: pd.Series) -> dict[bool, float]:
         text, _ = clean_scalar(value, "full_name")
         if text is None:
             continue
-        toks = _tokens(text)
+        _, toks, cyrillic = _analyse(text)
         if "," in toks or not 2 <= len(toks) <= 4:
             continue
-        cyrillic = bool(_CYRILLIC_RE.search(fold(text)))
         _, confident, kind, margin = _assign_scored(toks, cyrillic)
         if confident and kind and margin >= 1.0:
             votes[cyrillic][0 if kind == "lfm" else 1] += 1
