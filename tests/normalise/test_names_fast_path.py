@@ -126,11 +126,20 @@ def _clear_caches() -> None:
         names._first_column,
         names._middle_column,
         names._last_column,
-        names._word_analysis,
+        names._word_tokens,
+        names._part,
         names._token_scores,
         names._tokens_cached,
     ):
         func.cache_clear()
+
+
+def test_plain_letters_fold_by_lower_casing():
+    plain = [chr(c) for c in range(0x21, 0x7F)] + [chr(c) for c in range(0x410, 0x450)] + ["Ё", "ё"]
+    for ch in plain:
+        assert names._PLAIN_NAME_RE.fullmatch(ch)
+        assert fold(ch) == ch.lower().replace("ё", "е")
+        assert fold(ch + ch) == fold(ch) * 2
 
 
 @pytest.mark.parametrize("text", SPELLINGS)

@@ -44,7 +44,7 @@ from custmdm.normalise._common import (
     factorize_objects,
     is_junk,
 )
-from custmdm.normalise.issues import JUNK_VALUE, UNPARSED_NAME
+from custmdm.normalise.issues import JUNK_VALUE, MAX_LENGTH, UNPARSED_NAME
 from custmdm.normalise.nicknames import formal_name_keys, given_name_keys
 from custmdm.normalise.text import fix_mixed_script, fold
 from custmdm.normalise.translit import translit_key
@@ -229,36 +229,38 @@ def _tokens_cached(text: str) -> tuple[str, ...]:
     return _glue_particles(_split_tokens(fix_mixed_script(fold(text))))
 
 
-# Text that folds word by word: printable ASCII and the basic Cyrillic letters (NFKC-stable,
-# case-folded one letter at a time, no combining marks) in runs separated by single spaces.
-# For such text fold, fix_mixed_script and the token pattern never look across a space, so
-# the whole text's fold and tokens are the words' ones joined (a test compares the two).
+# Plain text: printable ASCII and the basic Cyrillic letters in runs separated by single
+# spaces. Its fold is lower-casing with ё → е (these letters are NFKC-stable, case-fold as
+# they lower-case, carry no accents), and fix_mixed_script and the token pattern never look
+# across a space, so its tokens are its folded words' ones in turn (tests compare both with
+# the whole-text path).
 _PLAIN_NAME_RE = re.compile(r"[!-~А-яЁё]+(?: [!-~А-яЁё]+)*")
 
 
 @lru_cache(maxsize=1 << 18)
-def _word_analysis(word: str) -> tuple[str, tuple[str, ...], bool]:
-    """One space-free word of plain text: its fold, its unglued tokens, Cyrillic or not."""
-    folded = fold(word)
-    return folded, tuple(_split_tokens(fix_mixed_script(folded))), bool(_CYRILLIC_RE.search(folded))
+def _word_tokens(folded_word: str) -> tuple[str, ...]:
+    """The unglued tokens of one folded, space-free word of plain text."""
+    return tuple(_split_tokens(fix_mixed_script(folded_word)))
 
 
 def _analyse(text: str) -> tuple[str, tuple[str, ...], bool]:
     """``fold(text)``, the tokens of ``text`` and whether its fold has a Cyrillic letter.
 
-    Plain text (see ``_PLAIN_NAME_RE``) is worked out from its words, which repeat across
-    names and are cached; anything else takes the general path on the whole text.
+    Plain text (see ``_PLAIN_NAME_RE``) is tokenised word by word, the words (which repeat
+    across names) cached; anything else takes the general path on the whole text.
     """
     if _PLAIN_NAME_RE.fullmatch(text):
-        words = list(map(_word_analysis, text.split(" ")))
-        if len(words) == 1:
-            folded, toks, cyrillic = words[0]
-            return folded, _glue_particles(toks), cyrillic
-        tokens = [t for w in words for t in w[1]]
-        cyrillic = any([w[2] for w in words])
-        return " ".join([w[0] for w in words]), _glue_particles(tokens), cyrillic
+        return _analyse_plain(text)
     folded = fold(text)
     return folded, _tokens_cached(text), bool(_CYRILLIC_RE.search(folded))
+
+
+def _analyse_plain(text: str) -> tuple[str, tuple[str, ...], bool]:
+    """:func:`_analyse` of plain text."""
+    folded = text.lower().replace("ё", "е")
+    words = list(map(_word_tokens, folded.split(" ")))
+    tokens = words[0] if len(words) == 1 else [t for w in words for t in w]
+    return folded, _glue_particles(tokens), _CYRILLIC_RE.search(folded) is not None
 
 
 # Score of a token by patronymic strength (0 none, 1 ending only, 2 sure) for each role.
@@ -285,14 +287,6 @@ def _role_score(token: str, role: str) -> float:
     return surname_score + _L_PATR[strength] - 1.5 * (given and not surname) - 1.0 * initial
 
 
-def _assign(
-    tokens: list[str] | tuple[str, ...], cyrillic: bool, surname_first_bias: float = 0.0
-) -> tuple[dict[str, list[str]], bool]:
-    """Assign roles to tokens; returns parts and whether the result is confident."""
-    parts, confident, _, _ = _assign_scored(tokens, cyrillic, surname_first_bias)
-    return parts, confident
-
-
 @lru_cache(maxsize=1 << 18)
 def _token_scores(token: str) -> tuple[float, float, float, bool]:
     """A token's scores as first, middle and last name, and whether it is evidence (an
@@ -306,7 +300,8 @@ def _token_scores(token: str) -> tuple[float, float, float, bool]:
 def _assign_scored(
     tokens: list[str] | tuple[str, ...], cyrillic: bool, surname_first_bias: float = 0.0
 ) -> tuple[dict[str, list[str]], bool, str, float]:
-    """:func:`_assign` plus the winning order (``"lfm"``, ``"fml"``, ``""``) and its margin.
+    """Assign roles to tokens: the parts, whether the result is confident, the winning order
+    (``"lfm"``, ``"fml"``, ``""``) and its margin.
 
     Candidate orders, each with a prior, are scored by summing their tokens' role scores (in
     the order L F M for surname first, F M L otherwise); the best wins, the earlier candidate
@@ -382,14 +377,24 @@ def _assign_scored(
     return parts, evidence and margin > 0.2, kind, margin
 
 
-# Name parts repeat (first names, patronymics, common surnames): their junk test is cached.
-_is_junk_part = lru_cache(maxsize=1 << 16)(is_junk)
-
-
 def _join(tokens: Sequence[str]) -> str | None:
-    value = " ".join(tokens).strip()
+    return _part(tokens[0] if len(tokens) == 1 else " ".join(tokens))
+
+
+# Name parts repeat (first names, patronymics, common surnames): cached with their junk test.
+@lru_cache(maxsize=1 << 18)
+def _part(joined: str) -> str | None:
+    value = joined.strip()
     # A part reduced to a placeholder ("0X" → "x") is no name.
-    return value if value and not _is_junk_part(value) else None
+    return value if value and not is_junk(value) else None
+
+
+def _name_parts(
+    tokens: list[str] | tuple[str, ...], cyrillic: bool, surname_first_bias: float = 0.0
+) -> tuple[str | None, str | None, str | None, bool]:
+    """The tokens of a whole name as first, middle and last name, and whether confident."""
+    parts, confident, _, _ = _assign_scored(tokens, cyrillic, surname_first_bias)
+    return _join(parts["F"]), _join(parts["M"]), _join(parts["L"]), confident
 
 
 def _split_given(text: str) -> tuple[str | None, str | None]:
@@ -412,10 +417,21 @@ _Analysis = tuple[str, tuple[str, ...], bool]
 def _clean_field(raw: Any, field: str) -> tuple[str | None, Reasons, _Analysis]:
     """A raw value cleaned (``None`` when missing, junk or a placeholder), its reasons and
     the :func:`_analyse` of the cleaned text."""
-    text, reasons = clean_scalar(raw, field)
-    if text is None:
-        return None, reasons, ("", (), False)
-    analysis = _analyse(text)
+    text: str | None
+    reasons: Reasons
+    if (
+        type(raw) is str
+        and len(raw) <= MAX_LENGTH
+        and _PLAIN_NAME_RE.fullmatch(raw)
+        and not is_junk(raw)
+    ):
+        # Plain text that is no placeholder: cleaning leaves it as it is.
+        text, reasons, analysis = raw, (), _analyse_plain(raw)
+    else:
+        text, reasons = clean_scalar(raw, field)
+        if text is None:
+            return None, reasons, ("", (), False)
+        analysis = _analyse(text)
     if analysis[0].strip(" .") in NAME_PLACEHOLDERS:
         return None, (*reasons, (field, JUNK_VALUE)), analysis
     return text, reasons, analysis
@@ -446,8 +462,7 @@ def _last_column(
     last_tokens = tuple(t for t in tokens if t != ",")
     whole: tuple[str | None, str | None, str | None, bool] = (None, None, None, True)
     if len(last_tokens) >= 2:
-        parts, confident = _assign(tokens, cyrillic)
-        whole = (_join(parts["F"]), _join(parts["M"]), _join(parts["L"]), confident)
+        whole = _name_parts(tokens, cyrillic)
     return reasons, last_tokens, _join(last_tokens), whole
 
 
@@ -456,9 +471,39 @@ def _column(raw: Any, cached: Callable[[str], _T], general: Callable[[str], _T])
     return cached(raw) if type(raw) is str else general(raw)
 
 
+def _name_values(f_name: str | None, m_name: str | None, l_name: str | None) -> tuple[Any, ...]:
+    """The output row of parsed name parts: the parts, their keys, initial, stem, full key."""
+    f_key = translit_key(f_name) if f_name else ""
+    m_key = translit_key(m_name) if m_name else ""
+    l_key = translit_key(l_name) if l_name else ""
+    all_tokens = sorted((f"{f_key} {m_key} {l_key}").split())
+    values = (
+        f_name,
+        m_name,
+        l_name,
+        f_key or None,
+        m_key or None,
+        l_key or None,
+        f_key[0] if f_key else None,
+        (surname_stem(l_key) or None) if l_key else None,
+        " ".join(all_tokens) or None,
+    )
+    return values
+
+
 def _parse_one(
     full: Any, first: Any, middle: Any, last: Any, bias: dict[bool, float] | None = None
 ) -> tuple[tuple[Any, ...], Reasons]:
+    if first is None and middle is None and last is None and full is not None:
+        # A full name alone, the usual case.
+        text, rs, (_, tokens, cyrillic) = _clean_field(full, "full_name")
+        if text and tokens:
+            *names, confident = _name_parts(
+                tokens, cyrillic, bias.get(cyrillic, 0.0) if bias else 0.0
+            )
+            if not confident:
+                rs = (*rs, ("full_name", UNPARSED_NAME))
+            return _name_values(*names), tuple(dict.fromkeys(rs)) if rs else ()
     reasons: list[tuple[str, str]] = []
     full_text: str | None = None
     if full is not None:
@@ -502,33 +547,18 @@ def _parse_one(
     if full_text and not (f_name and l_name):
         if full_tokens:
             cyrillic = full_cyrillic
-            parts, confident, _, _ = _assign_scored(
+            f_full, m_full, l_full, confident = _name_parts(
                 full_tokens, cyrillic, bias.get(cyrillic, 0.0) if bias else 0.0
             )
-            f_name = f_name or _join(parts["F"])
-            m_name = m_name or _join(parts["M"])
-            l_name = l_name or _join(parts["L"])
+            f_name = f_name or f_full
+            m_name = m_name or m_full
+            l_name = l_name or l_full
             if not confident:
                 reasons.append(("full_name", UNPARSED_NAME))
         elif not (f_name or l_name or m_name):
             reasons.append(("full_name", UNPARSED_NAME))
 
-    f_key = translit_key(f_name) if f_name else ""
-    m_key = translit_key(m_name) if m_name else ""
-    l_key = translit_key(l_name) if l_name else ""
-    all_tokens = sorted((f"{f_key} {m_key} {l_key}").split())
-    values = (
-        f_name,
-        m_name,
-        l_name,
-        f_key or None,
-        m_key or None,
-        l_key or None,
-        f_key[0] if f_key else None,
-        (surname_stem(l_key) or None) if l_key else None,
-        " ".join(all_tokens) or None,
-    )
-    return values, tuple(dict.fromkeys(reasons))
+    return _name_values(f_name, m_name, l_name), tuple(dict.fromkeys(reasons))
 
 
 def parse_names(
