@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -258,8 +258,8 @@ def _analyse(text: str) -> tuple[str, tuple[str, ...], bool]:
 def _analyse_plain(text: str) -> tuple[str, tuple[str, ...], bool]:
     """:func:`_analyse` of plain text."""
     folded = text.lower().replace("ё", "е")
-    words = list(map(_word_tokens, folded.split(" ")))
-    tokens = words[0] if len(words) == 1 else [t for w in words for t in w]
+    # Names have a few words: concatenating their token tuples is the cheapest flattening.
+    tokens: tuple[str, ...] = sum(map(_word_tokens, folded.split(" ")), ())
     return folded, _glue_particles(tokens), _CYRILLIC_RE.search(folded) is not None
 
 
@@ -498,12 +498,13 @@ def _parse_one(
         # A full name alone, the usual case.
         text, rs, (_, tokens, cyrillic) = _clean_field(full, "full_name")
         if text and tokens:
-            *names, confident = _name_parts(
+            first_part, middle_part, last_part, confident = _name_parts(
                 tokens, cyrillic, bias.get(cyrillic, 0.0) if bias else 0.0
             )
             if not confident:
                 rs = (*rs, ("full_name", UNPARSED_NAME))
-            return _name_values(*names), tuple(dict.fromkeys(rs)) if rs else ()
+            values = _name_values(first_part, middle_part, last_part)
+            return values, tuple(dict.fromkeys(rs)) if rs else ()
     reasons: list[tuple[str, str]] = []
     full_text: str | None = None
     if full is not None:
@@ -595,7 +596,7 @@ def parse_names(
     bias = _column_order_bias(full_name) if full_name is not None else {}
     return apply_distinct_multi(
         [full_name, first_name, middle_name, last_name],
-        lambda full, first, middle, last: _parse_one(full, first, middle, last, bias),
+        partial(_parse_one, bias=bias),
         NAME_COLUMNS,
     )
 
