@@ -78,16 +78,23 @@ def _title(value: object) -> object:
     return " ".join(part[:1].upper() + part[1:] for part in value.split(" "))
 
 
+def _shown_part(value: object) -> str:
+    """A name part as shown: its title-cased words joined by single spaces ("" when none)."""
+    titled = _title(value)
+    return " ".join(titled.split()) if isinstance(titled, str) else ""
+
+
 def display_columns(table: pd.DataFrame) -> pd.DataFrame:
     """Columns shown in golden records, derived from normalised and raw columns."""
     out = pd.DataFrame(index=table.index)
     first = table.get("first_name")
     if first is not None:
-        parts = [table.get(c) for c in ("first_name", "middle_name", "last_name")]
-        out["_full_name_display"] = _display_name(parts, table.index)
-        for name, part in zip(("first_name", "middle_name", "last_name"), parts, strict=True):
-            if part is not None:
-                out[f"_{name}_display"] = _display_name([part], table.index)
+        names = ("first_name", "middle_name", "last_name")
+        shown = {name: _shown_parts(table.get(name), len(table)) for name in names}
+        out["_full_name_display"] = _none_if_empty(_join_words(list(shown.values())))
+        for name in names:
+            if name in table:
+                out[f"_{name}_display"] = _none_if_empty(shown[name])
     for name, fallback in (("address", "address"), ("street", "street"), ("city", "city")):
         raw = table.get(f"raw_{name}")
         norm = table.get(fallback)
@@ -100,63 +107,33 @@ def display_columns(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _display_name(parts: Sequence[pd.Series | None], index: pd.Index) -> pd.Series:
-    """Title-cased name parts joined by single spaces (None when empty).
+def _shown_parts(part: pd.Series | None, n: int) -> np.ndarray:
+    """Each row's name part as shown ("" when missing), titled once per distinct value."""
+    if part is None:
+        return np.full(n, "", dtype=object)
+    codes, uniques = pd.factorize(part, use_na_sentinel=True)
+    # code -1 (missing) takes the last entry, ""
+    shown = np.array([_shown_part(u) for u in uniques] + [""], dtype=object)
+    return shown[codes]
 
-    Built once per distinct combination of parts, not once per record.
+
+def _join_words(parts: list[np.ndarray]) -> np.ndarray:
+    """Row-wise join of shown name parts by single spaces, skipping empty parts.
+
+    The same text as joining the parts by spaces and collapsing whitespace, since every
+    shown part is already collapsed.
     """
-    n = len(index)
-    combo = np.zeros(n, dtype=np.int64)
-    positions: list[np.ndarray] = []
-    texts: list[np.ndarray] = []
-    for part in parts:
-        if part is None:
-            titled: list[object] = []
-            codes = np.full(n, -1, dtype=np.int64)
-        else:
-            codes, uniques = pd.factorize(part, use_na_sentinel=True)
-            titled = [_title(u) for u in uniques]
-        # a missing part (or one _title empties) is ""; position len(titled) holds it
-        text = np.array([t if t is not None else "" for t in titled] + [""], dtype=object)
-        pos = np.where(codes < 0, len(titled), codes).astype(np.int64)
-        combo, _ = pd.factorize(combo * len(text) + pos)
-        positions.append(pos)
-        texts.append(text)
-    _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
-    shown = []
-    for row in first.tolist():
-        joined = " ".join(
-            " ".join(str(t[p[row]]) for t, p in zip(texts, positions, strict=True)).split()
-        )
-        shown.append(joined if joined else None)
-    return pd.Series(np.array(shown, dtype=object)[inverse.reshape(-1)], index=index, dtype=object)
+    joined = parts[0]
+    for part in parts[1:]:
+        space = np.where((joined != "") & (part != ""), " ", "").astype(object)
+        joined = joined + space + part
+    return joined
 
 
-def _lexsort_frame(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Row order sorting by ``columns`` (as strings), via sorted integer codes."""
-    keys = []
-    for col in reversed(columns):
-        codes, _ = pd.factorize(frame[col].astype(str), sort=True)
-        keys.append(codes)
-    return np.lexsort(keys) if keys else np.arange(len(frame))
-
-
-def _map_distinct(values: pd.Series, func: Any) -> pd.Series:
-    """Apply ``func`` once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
-
-
-def _join_groups(keys: np.ndarray, values: np.ndarray) -> pd.Series:
-    """'|'-join the values of each key; ``keys`` must be sorted."""
-    if keys.size == 0:
-        return pd.Series(dtype=object)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], keys.size]
-    vals = [str(v) for v in values.tolist()]
-    joined = ["|".join(vals[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=keys[starts], dtype=object)
+def _none_if_empty(values: np.ndarray) -> np.ndarray:
+    out = values.copy()
+    out[values == ""] = None
+    return out
 
 
 @dataclass
@@ -166,61 +143,83 @@ class GoldenResult:
     crosswalk: pd.DataFrame
 
 
-def _rank_frame(
-    table: Mapping[str, pd.Series], labels: np.ndarray, columns: Sequence[str]
-) -> pd.DataFrame:
-    n = labels.size
-    filled = np.zeros(n, dtype=np.int64)
-    length = np.zeros(n, dtype=np.int64)
-    for col in columns:
-        if col in table:
-            values = table[col].to_numpy(dtype=object)
-            present = np.flatnonzero(pd.notna(values))
-            filled[present] += 1
-            # the length of each value's text (0 when missing), in one pass
-            length[present] += np.fromiter(
-                (len(v) if type(v) is str else len(str(v)) for v in values[present].tolist()),
-                dtype=np.int64,
-                count=present.size,
-            )
-    return pd.DataFrame(
-        {"cluster": labels, "row": np.arange(n), "filled": filled, "length": length}
-    )
+@dataclass
+class _Ranking:
+    """The sort keys of a chunk's rows that every attribute group shares, computed once."""
+
+    #: each row's cluster as a position among the chunk's clusters (sorted labels)
+    cluster: np.ndarray
+    n_clusters: int
+    trust: np.ndarray
+    #: rank of ``updated_at`` among the chunk's values, missing as "" (lowest)
+    updated: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, labels: np.ndarray, cluster_ids: np.ndarray) -> _Ranking:
+        updated = pd.Series(table["updated_at"].to_numpy(), copy=False).fillna("").to_numpy()
+        return cls(
+            cluster=np.searchsorted(cluster_ids, labels),
+            n_clusters=cluster_ids.size,
+            trust=table["trust"].to_numpy(),
+            updated=pd.factorize(updated, sort=True)[0],
+        )
 
 
 def _choose(
     table: Mapping[str, pd.Series],
-    labels: np.ndarray,
+    ranking: _Ranking,
     rules: Sequence[str],
     columns: Sequence[str],
     key_column: str,
-) -> pd.DataFrame:
-    """The surviving row per cluster for one attribute group (clusters with any value)."""
-    frame = _rank_frame(table, labels, columns)
-    frame = frame[frame["filled"] > 0]
-    if frame.empty:
-        return frame.assign(row=pd.Series(dtype=np.int64))
-    rows = frame["row"].to_numpy()
-    cluster = frame["cluster"].to_numpy()
-    # every sort key as integers (text by its sorted rank), sorted with one np.lexsort:
-    # the same order as sorting the frame, since "row" breaks every tie
+) -> np.ndarray:
+    """The surviving row of each cluster for one attribute group, -1 for a cluster none of
+    whose rows has a value in ``columns``.
+
+    A cluster with one candidate row keeps it; the others sort their candidates by every
+    sort key as integers (text by its rank among the chunk's values) with one np.lexsort,
+    the same order as sorting them as values, since "row" breaks every tie.
+    """
+    cluster_of = ranking.cluster
+    chosen = np.full(ranking.n_clusters, -1, dtype=np.int64)
+    values = {c: table[c].to_numpy(dtype=object) for c in columns if c in table}
+    filled = np.zeros(cluster_of.size, dtype=np.int64)
+    for col_values in values.values():
+        filled += pd.notna(col_values)
+    rows = np.flatnonzero(filled)
+    cluster = cluster_of[rows]
+    alone = np.bincount(cluster, minlength=ranking.n_clusters)[cluster] == 1
+    chosen[cluster[alone]] = rows[alone]
+    rows, cluster = rows[~alone], cluster[~alone]
+    if not rows.size:
+        return chosen
     keys: dict[str, np.ndarray] = {
         "cluster": cluster,
-        "trust": table["trust"].to_numpy()[rows],
-        "filled": frame["filled"].to_numpy(),
-        "length": frame["length"].to_numpy(),
+        "trust": ranking.trust[rows],
+        "updated": ranking.updated[rows],
+        "filled": filled[rows],
         "row": rows,
     }
-    updated = pd.Series(table["updated_at"].to_numpy()[rows]).fillna("").to_numpy()
-    keys["updated"] = pd.factorize(updated, sort=True)[0]
-    if key_column in table:
-        key = pd.Series(table[key_column].to_numpy()[rows]).fillna("\x00").to_numpy()
-        # how many of the cluster's rows carry the same key
-        pair = cluster.astype(np.int64) * (rows.size + 1) + pd.factorize(key)[0]
-        _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
-        keys["freq"] = counts[inverse]
-    else:
-        keys["freq"] = np.ones(rows.size, dtype=np.int64)
+    if "most_complete" in rules:
+        # the length of each value's text (0 when missing), in one pass per column
+        length = np.zeros(rows.size, dtype=np.int64)
+        for col_values in values.values():
+            candidates = col_values[rows]
+            present = np.flatnonzero(pd.notna(candidates))
+            length[present] += np.fromiter(
+                (len(v) if type(v) is str else len(str(v)) for v in candidates[present].tolist()),
+                dtype=np.int64,
+                count=present.size,
+            )
+        keys["length"] = length
+    if "most_frequent" in rules:
+        if key_column in table:
+            key = pd.Series(table[key_column].to_numpy()[rows]).fillna("\x00").to_numpy()
+            # how many of the cluster's rows carry the same key
+            pair = cluster.astype(np.int64) * (rows.size + 1) + pd.factorize(key)[0]
+            pair_codes = pd.factorize(pair)[0]
+            keys["freq"] = np.bincount(pair_codes)[pair_codes]
+        else:
+            keys["freq"] = np.ones(rows.size, dtype=np.int64)
     sort_cols: list[str] = ["cluster"]
     ascending: list[bool] = [True]
     for rule in rules:
@@ -243,13 +242,13 @@ def _choose(
     order = np.lexsort(columns_in_order[::-1])
     first = np.ones(order.size, dtype=bool)
     first[1:] = cluster[order][1:] != cluster[order][:-1]
-    chosen = order[first]
-    return pd.DataFrame({"cluster": cluster[chosen], "row": rows[chosen]})
+    chosen[cluster[order[first]]] = rows[order[first]]
+    return chosen
 
 
 @dataclass
 class _LineagePart:
-    """Lineage rows of one attribute: cluster label, value and source row per row."""
+    """Lineage rows of one attribute: cluster position, value and source row per row."""
 
     attribute: str
     clusters: np.ndarray
@@ -289,7 +288,6 @@ def code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
 
 def _lineage_columns(
     parts: list[_LineagePart],
-    cluster_ids: np.ndarray,
     customer_rank: np.ndarray,
     codes: _LineageCodes,
 ) -> dict[str, np.ndarray]:
@@ -297,19 +295,29 @@ def _lineage_columns(
     record_id): see :class:`_LineageCodes`; ``value`` holds the values themselves.
 
     Sorts on integer keys: a customer id's rank, an attribute's rank, the value's rank and
-    the record's rank, so only the values are compared as strings.
+    the record's rank. Values are compared as strings only within a (customer, attribute)
+    pair of several rows; elsewhere their rank cannot change the order.
     """
     if not parts:
         empty = np.zeros(0, dtype=np.int32)
         return {**{c: empty for c in LINEAGE_COLUMNS}, "value": np.zeros(0, dtype=object)}
-    position = np.searchsorted(cluster_ids, np.concatenate([p.clusters for p in parts]))
+    position = np.concatenate([p.clusters for p in parts])
     attribute = np.concatenate(
         [np.full(p.rows.size, codes.attribute(p.attribute), dtype=np.int16) for p in parts]
     )
     values = np.concatenate([np.asarray(p.values, dtype=object) for p in parts])
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64, copy=False)
     parts.clear()
-    value_codes, _ = pd.factorize(pd.Series(values, copy=False).astype(str), sort=True)
+    n_attributes = len(codes.attributes)
+    pair = position.astype(np.int64) * n_attributes + attribute
+    several = np.flatnonzero(
+        np.bincount(pair, minlength=customer_rank.size * n_attributes)[pair] > 1
+    )
+    del pair
+    value_codes = np.zeros(values.size, dtype=np.int64)
+    value_codes[several] = pd.factorize(
+        pd.Series(values[several], copy=False).astype(str), sort=True
+    )[0]
     customer = customer_rank[position]
     # attribute codes are in order of first use; sort by the attribute's name
     attribute_rank = codes.attribute_rank()
@@ -571,6 +579,65 @@ def _merge_chunks(
     return results
 
 
+def _join_runs(keys: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """'|'-join the values of each key (positions below ``size``, sorted); None for a key
+    without values."""
+    out = np.full(size, None, dtype=object)
+    if not keys.size:
+        return out
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(v) for v in values.tolist()], dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], keys.size]
+    one = ends - starts == 1
+    out[keys[starts[one]]] = values[starts[one]]
+    vals = values.tolist()
+    out[keys[starts[~one]]] = [
+        "|".join(vals[a:b]) for a, b in zip(starts[~one].tolist(), ends[~one].tolist(), strict=True)
+    ]
+    return out
+
+
+def _split_values(
+    values: np.ndarray, cluster: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct non-empty '|'-separated values of each cluster: (cluster, value, row)
+    sorted by cluster then value, ``row`` the first row carrying the value.
+
+    Each distinct cell is split once; the pieces are ranked as strings once.
+    """
+    present = np.flatnonzero(pd.notna(values))
+    cells, distinct = pd.factorize(values[present])
+    pieces = [[p for p in str(u).split("|") if p] for u in distinct.tolist()]
+    counts = np.array([len(p) for p in pieces], dtype=np.int64)
+    piece_codes, piece_values = pd.factorize(
+        np.array([p for ps in pieces for p in ps], dtype=object), sort=True
+    )
+    starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+    per_row = counts[cells]
+    rows = np.repeat(present, per_row)
+    # the k-th piece of a row's cell: its cell's first piece + k
+    within = np.arange(rows.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    value = piece_codes[np.repeat(starts[cells], per_row) + within] if rows.size else within
+    clusters = cluster[rows]
+    order = np.lexsort((rows, value, clusters))
+    clusters, value, rows = clusters[order], value[order], rows[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (clusters[1:] != clusters[:-1]) | (value[1:] != value[:-1])
+    texts = np.asarray(piece_values, dtype=object)
+    return clusters[first], texts[value[first]], rows[first]
+
+
+def _per_cluster(values: np.ndarray, positions: np.ndarray, size: int) -> np.ndarray:
+    """``values`` placed at cluster ``positions`` among ``size`` clusters, missing elsewhere,
+    as mapping each cluster through a Series of the values would give (same dtype)."""
+    if values.dtype == object:
+        out = np.full(size, None, dtype=object)
+        out[positions] = values
+        return out
+    return pd.Series(np.arange(size)).map(pd.Series(values, index=positions)).to_numpy()
+
+
 def _golden_chunk(
     table: pd.DataFrame,
     extras: pd.DataFrame,
@@ -586,70 +653,59 @@ def _golden_chunk(
     """Golden records and lineage (as columns) of whole clusters: the rows of ``table``.
 
     ``rows_of`` maps a row of ``table`` to its row in the full table (what ``sources``
-    and ``codes`` are indexed by); ``labels`` and ``cluster_ids``
+    and ``codes`` are indexed by); ``labels`` and ``cluster_ids`` (sorted)
     are full-table row indices, as :func:`build_golden` takes them.
     """
-    n = len(table)
-    part_sources = sources[rows_of]
+    size = cluster_ids.size
+    ranking = _Ranking.of(table, labels, cluster_ids)
+    cluster = ranking.cluster
     # the table's columns and the display columns, without copying the table
     view: dict[str, pd.Series] = {str(c): v for c, v in table.items()}
     view.update({str(c): v for c, v in display_columns(table).items()})
-    golden = pd.DataFrame({"customer_id": customer_ids})
-    golden["cluster"] = cluster_ids
-    golden["n_records"] = cluster_sizes
-    src_lists = (
-        pd.DataFrame({"cluster": labels, "source": part_sources})
-        .drop_duplicates()
-        .sort_values(["cluster", "source"])
-    )
-    golden["sources"] = golden["cluster"].map(
-        _join_groups(src_lists["cluster"].to_numpy(), src_lists["source"].to_numpy())
-    )
-    del src_lists
+    golden: dict[str, np.ndarray] = {"customer_id": customer_ids, "n_records": cluster_sizes}
+    # each cluster's distinct sources in text order (source codes follow it)
+    n_sources = max(codes.sources.size, 1)
+    pairs = np.unique(cluster.astype(np.int64) * n_sources + codes.source[rows_of])
+    golden["sources"] = _join_runs(pairs // n_sources, codes.sources[pairs % n_sources], size)
+    del pairs
 
     lineage_parts: list[_LineagePart] = []
-    for _group, (rules, attrs) in GROUPS.items():
-        columns = [col for _, col in attrs if col in view]
-        if not columns:
-            continue
-        chosen = _choose(view, labels, rules, columns, columns[0])
-        rows = chosen["row"].to_numpy()
+
+    def survive(
+        values_of: Mapping[str, pd.Series],
+        rules: Sequence[str],
+        attrs: Sequence[tuple[str, str]],
+        as_text: bool = False,
+    ) -> None:
+        """Golden columns and lineage of the attributes surviving together from one row."""
+        columns = [col for _, col in attrs]
+        chosen = _choose(values_of, ranking, rules, columns, columns[0])
+        positions = np.flatnonzero(chosen >= 0)
+        rows = chosen[positions]
         for attr, col in attrs:
-            if col not in view:
-                continue
-            values = view[col].to_numpy()[rows]
-            series = pd.Series(values, index=chosen["cluster"].to_numpy())
-            golden[attr] = golden["cluster"].map(series)
+            values = values_of[col].to_numpy()[rows]
+            golden[attr] = _per_cluster(values, positions, size)
             ok = pd.notna(values)
             lineage_parts.append(
-                _LineagePart(attr, chosen["cluster"].to_numpy()[ok], values[ok], rows_of[rows[ok]])
+                _LineagePart(
+                    attr,
+                    positions[ok],
+                    _as_text(values[ok]) if as_text else values[ok],
+                    rows_of[rows[ok]],
+                )
             )
 
-    for multi, single in (("phones", "phones"), ("emails", "emails")):
-        if single not in view:
+    for _group, (rules, attrs) in GROUPS.items():
+        present = [(attr, col) for attr, col in attrs if col in view]
+        if present:
+            survive(view, rules, present)
+
+    for multi in ("phones", "emails"):
+        if multi not in view:
             continue
-        exploded = pd.DataFrame(
-            {"cluster": labels, "row": np.arange(n), "value": view[single].to_numpy()}
-        )
-        exploded = exploded[exploded["value"].notna()]
-        exploded["value"] = exploded["value"].str.split("|")
-        exploded = exploded.explode("value")
-        exploded = exploded[exploded["value"].astype(bool)]
-        exploded = exploded.sort_values(["cluster", "value", "row"], kind="stable").drop_duplicates(
-            ["cluster", "value"]
-        )
-        golden[multi] = golden["cluster"].map(
-            _join_groups(exploded["cluster"].to_numpy(), exploded["value"].to_numpy())
-        )
-        lineage_parts.append(
-            _LineagePart(
-                multi,
-                exploded["cluster"].to_numpy(),
-                exploded["value"].to_numpy(),
-                rows_of[exploded["row"].to_numpy()],
-            )
-        )
-        del exploded
+        clusters, values, rows = _split_values(view[multi].to_numpy(), cluster)
+        golden[multi] = _join_runs(clusters, values, size)
+        lineage_parts.append(_LineagePart(multi, clusters, values, rows_of[rows]))
     del view
 
     if len(extras.columns):
@@ -657,35 +713,18 @@ def _golden_chunk(
         ext["trust"] = table["trust"]
         ext["updated_at"] = table["updated_at"]
         for col in extras.columns:
-            chosen = _choose(ext, labels, DEFAULT_RULES, [col], col)
-            rows = chosen["row"].to_numpy()
-            values = ext[col].to_numpy()[rows]
-            name = col if col not in golden.columns else f"extra_{col}"
-            golden[name] = golden["cluster"].map(
-                pd.Series(values, index=chosen["cluster"].to_numpy())
-            )
-            ok = pd.notna(values)
-            lineage_parts.append(
-                _LineagePart(
-                    name,
-                    chosen["cluster"].to_numpy()[ok],
-                    _as_text(values[ok]),
-                    rows_of[rows[ok]],
-                )
-            )
+            name = col if col not in golden and col != "cluster" else f"extra_{col}"
+            survive(ext, DEFAULT_RULES, [(name, col)], as_text=True)
 
-    golden = (
-        golden.drop(columns=["cluster"])
-        .sort_values("customer_id", kind="stable")
-        .reset_index(drop=True)
-    )
-    # every column as objects, missing values None (as ``astype(object).where(notna)``)
+    # rows by customer id (customer ids are distinct); every column as objects, missing
+    # values None (as ``astype(object).where(notna)``)
+    order = np.argsort(customer_rank, kind="stable")
     golden_columns: dict[str, np.ndarray] = {}
-    for col in list(golden.columns):
-        values = golden.pop(col).astype(object).to_numpy()
+    for col in list(golden):
+        values = pd.Series(golden.pop(col)[order], copy=False).astype(object).to_numpy()
         values[pd.isna(values)] = None
         golden_columns[str(col)] = values
-    lineage = _lineage_columns(lineage_parts, cluster_ids, customer_rank, codes)
+    lineage = _lineage_columns(lineage_parts, customer_rank, codes)
     return golden_columns, lineage
 
 
