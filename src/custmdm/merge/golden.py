@@ -68,8 +68,16 @@ GROUPS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
 
 def customer_id_for(source: str, record_id: str) -> str:
     """Deterministic customer id from the cluster's first member (by source, record_id)."""
-    digest = hashlib.sha256(f"{source}\x1f{record_id}".encode()).hexdigest()
-    return f"C{digest[:15].upper()}"
+    return _customer_ids([source], [record_id])[0]
+
+
+def _customer_ids(sources: Iterable[object], record_ids: Iterable[object]) -> list[str]:
+    """:func:`customer_id_for` of each (source, record_id) pair, in one loop."""
+    sha = hashlib.sha256
+    return [
+        "C" + sha(f"{s}\x1f{r}".encode()).hexdigest()[:15].upper()
+        for s, r in zip(sources, record_ids, strict=True)
+    ]
 
 
 def _title(value: object) -> object:
@@ -392,12 +400,17 @@ class _LineageCodes:
             if col == "attribute":
                 rank = self.attribute_rank().astype(code_dtype(len(names)))
                 stacked = rank[stacked] if stacked.size else stacked.astype(rank.dtype)
-            coded = pd.Categorical.from_codes(
-                stacked, categories=pd.Index(categories[col], dtype=object), validate=False
+            names_of = categories[col]
+            used = np.bincount(stacked, minlength=len(names_of)) > 0
+            if not used.all():
+                # drop unused categories, keeping the order (as remove_unused_categories)
+                names_of = names_of[used]
+                recode = (np.cumsum(used) - 1).astype(code_dtype(len(names_of)))
+                stacked = recode[stacked]
+            data[col] = pd.Categorical.from_codes(
+                stacked, categories=pd.Index(names_of, dtype=object), validate=False
             )
             del stacked
-            used = np.bincount(coded.codes, minlength=len(categories[col])) > 0
-            data[col] = coded if used.all() else coded.remove_unused_categories()
         parts.clear()
         return pd.DataFrame(data, copy=False)
 
@@ -478,35 +491,45 @@ def build_golden(
     n = len(table)
     sources = table["source"].to_numpy()
     record_ids = table["record_id"].to_numpy()
-    cluster_ids = np.unique(labels)
+    sizes = np.bincount(labels, minlength=n)
+    cluster_ids = np.flatnonzero(sizes)  # the distinct labels, sorted
     # customer id per cluster, in the order of cluster_ids (sorted labels)
     customer_ids = np.array(
-        [customer_id_for(str(sources[c]), str(record_ids[c])) for c in cluster_ids.tolist()],
+        _customer_ids(sources[cluster_ids].tolist(), record_ids[cluster_ids].tolist()),
         dtype=object,
     )
-    position = np.searchsorted(cluster_ids, labels)
+    # each row's cluster as a position in cluster_ids
+    position = (np.cumsum(sizes > 0) - 1)[labels]
     customer = customer_ids[position] if n else np.zeros(0, dtype=object)
     crosswalk = pd.DataFrame({"source": sources, "record_id": record_ids, "customer_id": customer})
     del customer
 
     inputs = merge_inputs(table.columns)
     codes = _LineageCodes.of(sources, record_ids)
-    sizes = np.bincount(labels, minlength=n)
     cluster_sizes = sizes[cluster_ids]
-    by_customer = np.argsort(customer_ids, kind="stable")
+    del sizes
+    # as fixed-width text the ids sort in the same order, without comparing objects
+    by_customer = np.argsort(customer_ids.astype(str), kind="stable")
     customer_rank = np.empty(cluster_ids.size, dtype=np.int32)
     customer_rank[by_customer] = np.arange(cluster_ids.size, dtype=np.int32)
     chunks = _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS)
     if len(chunks) <= 1:
         chunks = [np.arange(cluster_ids.size)]
+    else:
+        # each chunk's rows, ascending (the table's row order holds), found in one pass
+        chunk_of = np.empty(cluster_ids.size, dtype=np.int32)
+        for k, chunk in enumerate(chunks):
+            chunk_of[chunk] = k
+        row_chunk = chunk_of[position]
+        rows_by_chunk = np.argsort(row_chunk, kind="stable")
+        ends = np.cumsum(np.bincount(row_chunk, minlength=len(chunks)))
+        del chunk_of, row_chunk
 
     def merge_chunk(k: int) -> _ChunkResult:
         chunk = chunks[k]
         if len(chunks) > 1:
             chunk = np.sort(chunk)  # cluster positions in cluster_ids order, as one pass has them
-            in_chunk = np.zeros(cluster_ids.size, dtype=bool)
-            in_chunk[chunk] = True
-            rows = np.flatnonzero(in_chunk[position])  # ascending: the table's row order holds
+            rows = rows_by_chunk[(ends[k - 1] if k else 0) : ends[k]]
             part = pd.DataFrame({c: table[c].to_numpy()[rows] for c in inputs}, copy=False)
             ext = pd.DataFrame({str(c): v.to_numpy()[rows] for c, v in extras.items()}, copy=False)
         else:
