@@ -183,74 +183,73 @@ def _choose(
     """The surviving row of each cluster for one attribute group, -1 for a cluster none of
     whose rows has a value in ``columns``.
 
-    A cluster with one candidate row keeps it; the others sort their candidates by every
-    sort key as integers (text by its rank among the chunk's values) with one np.lexsort,
-    the same order as sorting them as values, since "row" breaks every tie.
+    The candidates are the rows with a value. Each rule's key (as an integer, larger wins;
+    text by its rank among the chunk's values) keeps the candidates that score best in
+    their cluster, then the first row wins: the first row after sorting by the keys. A key
+    is computed only for the candidates of clusters still tied, and a cluster is settled
+    as soon as one candidate is left.
     """
-    cluster_of = ranking.cluster
-    chosen = np.full(ranking.n_clusters, -1, dtype=np.int64)
+    size = ranking.n_clusters
+    chosen = np.full(size, -1, dtype=np.int64)
     values = {c: table[c].to_numpy(dtype=object) for c in columns if c in table}
-    filled = np.zeros(cluster_of.size, dtype=np.int64)
+    filled = np.zeros(ranking.cluster.size, dtype=np.int64)
     for col_values in values.values():
         filled += pd.notna(col_values)
-    rows = np.flatnonzero(filled)
-    cluster = cluster_of[rows]
-    alone = np.bincount(cluster, minlength=ranking.n_clusters)[cluster] == 1
-    chosen[cluster[alone]] = rows[alone]
-    rows, cluster = rows[~alone], cluster[~alone]
-    if not rows.size:
-        return chosen
-    keys: dict[str, np.ndarray] = {
-        "cluster": cluster,
-        "trust": ranking.trust[rows],
-        "updated": ranking.updated[rows],
-        "filled": filled[rows],
-        "row": rows,
-    }
-    if "most_complete" in rules:
-        # the length of each value's text (0 when missing), in one pass per column
-        length = np.zeros(rows.size, dtype=np.int64)
+    rows = np.flatnonzero(filled)  # ascending: the first of a cluster's rows wins a tie
+    cluster = ranking.cluster[rows]
+
+    def length(left: np.ndarray) -> np.ndarray:
+        """The length of the group's text (0 for missing parts) of each candidate left."""
+        out = np.zeros(left.size, dtype=np.int64)
         for col_values in values.values():
-            candidates = col_values[rows]
+            candidates = col_values[rows[left]]
             present = np.flatnonzero(pd.notna(candidates))
-            length[present] += np.fromiter(
+            out[present] += np.fromiter(
                 (len(v) if type(v) is str else len(str(v)) for v in candidates[present].tolist()),
                 dtype=np.int64,
                 count=present.size,
             )
-        keys["length"] = length
-    if "most_frequent" in rules:
-        if key_column in table:
-            key = pd.Series(table[key_column].to_numpy()[rows]).fillna("\x00").to_numpy()
-            # how many of the cluster's rows carry the same key
-            pair = cluster.astype(np.int64) * (rows.size + 1) + pd.factorize(key)[0]
-            pair_codes = pd.factorize(pair)[0]
-            keys["freq"] = np.bincount(pair_codes)[pair_codes]
-        else:
-            keys["freq"] = np.ones(rows.size, dtype=np.int64)
-    sort_cols: list[str] = ["cluster"]
-    ascending: list[bool] = [True]
-    for rule in rules:
-        if rule == "trust":
-            sort_cols.append("trust")
-        elif rule == "most_recent":
-            sort_cols.append("updated")
-        elif rule == "most_frequent":
-            sort_cols.append("freq")
-        elif rule == "most_complete":
-            sort_cols.extend(["filled", "length"])
-            ascending.append(False)
-        ascending.append(False)
-    sort_cols.append("row")
-    ascending.append(True)
-    columns_in_order = [
-        keys[c].astype(np.int64) if up else -keys[c].astype(np.int64)
-        for c, up in zip(sort_cols, ascending, strict=True)
+        return out
+
+    def frequency(left: np.ndarray) -> np.ndarray:
+        """How many of its cluster's candidates carry each left candidate's key value."""
+        if key_column not in table:
+            return np.ones(left.size, dtype=np.int64)
+        tied = np.zeros(size, dtype=bool)
+        tied[cluster[left]] = True
+        among = np.flatnonzero(tied[cluster])  # every candidate of those clusters
+        key = pd.Series(table[key_column].to_numpy()[rows[among]]).fillna("\x00").to_numpy()
+        pair = cluster[among].astype(np.int64) * (among.size + 1) + pd.factorize(key)[0]
+        pair_codes = pd.factorize(pair)[0]
+        counts = np.bincount(pair_codes)[pair_codes]
+        return counts[np.searchsorted(among, left)]
+
+    keys: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "trust": lambda left: ranking.trust[rows[left]],
+        "most_recent": lambda left: ranking.updated[rows[left]],
+        "filled": lambda left: filled[rows[left]],
+        "most_frequent": frequency,
+        "length": length,
+    }
+    steps = [
+        k for rule in rules for k in (("filled", "length") if rule == "most_complete" else (rule,))
     ]
-    order = np.lexsort(columns_in_order[::-1])
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = cluster[order][1:] != cluster[order][:-1]
-    chosen[cluster[order[first]]] = rows[order[first]]
+    left = np.arange(rows.size)
+    for step in [*steps, None]:
+        alone = np.bincount(cluster[left], minlength=size)[cluster[left]] == 1
+        chosen[cluster[left[alone]]] = rows[left[alone]]
+        left = left[~alone]
+        if not left.size:
+            return chosen
+        if step is None:
+            break
+        score = keys[step](left).astype(np.int64)
+        best = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(best, cluster[left], score)
+        left = left[score == best[cluster[left]]]
+    # ties on every key: the first row (``left`` is ascending)
+    _, first = np.unique(cluster[left], return_index=True)
+    chosen[cluster[left[first]]] = rows[left[first]]
     return chosen
 
 
@@ -631,7 +630,10 @@ def _split_values(
     """
     present = np.flatnonzero(pd.notna(values))
     cells, distinct = pd.factorize(values[present])
-    pieces = [[p for p in str(u).split("|") if p] for u in distinct.tolist()]
+    pieces = [
+        [p for p in u.split("|") if p] if "|" in u else [u] if u else []
+        for u in (str(u) for u in distinct.tolist())
+    ]
     counts = np.array([len(p) for p in pieces], dtype=np.int64)
     piece_codes, piece_values = pd.factorize(
         np.array([p for ps in pieces for p in ps], dtype=object), sort=True
