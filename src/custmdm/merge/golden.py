@@ -507,8 +507,9 @@ def build_golden(
     codes = _LineageCodes.of(sources, record_ids)
     cluster_sizes = sizes[cluster_ids]
     del sizes
-    # as fixed-width text the ids sort in the same order, without comparing objects
-    by_customer = np.argsort(customer_ids.astype(str), kind="stable")
+    # as fixed-width bytes the ids (ASCII: "C" and hex digits) sort in the same order,
+    # without comparing objects
+    by_customer = np.argsort(customer_ids.astype("S"), kind="stable")
     customer_rank = np.empty(cluster_ids.size, dtype=np.int32)
     customer_rank[by_customer] = np.arange(cluster_ids.size, dtype=np.int32)
     chunks = _chunks(by_customer, cluster_sizes, MERGE_CHUNK_RECORDS)
