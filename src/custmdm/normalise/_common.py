@@ -8,7 +8,9 @@ therefore proportional to the number of distinct values, not rows.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Sequence
@@ -124,8 +126,42 @@ def strip_controls(text: str) -> tuple[str, bool]:
     return "".join(out), removed
 
 
+def _junk_first_characters() -> frozenset[str]:
+    """Characters that cannot begin a placeholder: a value starting with one is no junk.
+
+    A placeholder matches the junk pattern, whose every branch starts with ``[\\W_]``, ``x``,
+    ``х``, ``0`` or ``?``, or its case-folded form (with or without spaces and dots) is one of
+    :data:`JUNK_TOKENS`. Case folding works character by character, so a first character that
+    is none of those pattern starts, is no space or dot, and whose case-folded form starts
+    with no token's first character rules both out. Checked here for the Latin and Cyrillic
+    letters, where most values start.
+    """
+    pattern_start = re.compile(r"[\W_]|x|х|0|\?", re.IGNORECASE)
+    token_starts = {token[0] for token in JUNK_TOKENS}
+    candidates = (chr(cp) for block in (range(0x20, 0x250), range(0x400, 0x530)) for cp in block)
+    return frozenset(
+        ch
+        for ch in candidates
+        if not pattern_start.match(ch)
+        and ch not in " ."
+        and ch.casefold()[:1] not in token_starts
+        and ch.casefold()[:1] not in " ."
+        and ch.casefold()
+    )
+
+
+_NO_JUNK_START = _junk_first_characters()
+
+
 def is_junk(text: str) -> bool:
     """True when a cleaned, non-empty value is a placeholder such as ``N/A`` or ``-``."""
+    if text[:1] in _NO_JUNK_START:
+        # most values: the first character already rules a placeholder out (tests compare)
+        return False
+    return _is_junk_full(text)
+
+
+def _is_junk_full(text: str) -> bool:
     if _JUNK_PATTERN_RE.match(text):
         return True
     squeezed = text.casefold().replace(" ", "").replace(".", "")
@@ -250,32 +286,51 @@ def assemble_results(
     na_values: tuple[Any, ...] | None = None,
     na_reasons: Reasons = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spread the ``results`` of distinct values (or combinations) back to the rows.
+
+    ``codes`` gives each row's position in ``results``, ``-1`` for the missing slot, which
+    takes ``na_values`` (``None`` everywhere when not given) and ``na_reasons``.
+    """
     n_unique = len(results)
-    arrays = [np.empty(n_unique + 1, dtype=object) for _ in columns]
+    width = len(columns)
+    fill = (None,) * width if na_values is None else na_values
+    rows = [vals for vals, _ in results]
+    if not set(map(len, rows)) <= {width}:
+        raise ValueError(f"Each result needs {width} values. Got another number.")
+    # One array per output column, filled in bulk (each value stored as it is), the missing
+    # slot last.
+    arrays = [
+        np.fromiter(
+            itertools.chain(map(operator.itemgetter(j), rows), (fill[j],)),
+            dtype=object,
+            count=n_unique + 1,
+        )
+        for j in range(width)
+    ]
     issue_codes: list[int] = []
     issue_fields: list[str] = []
     issue_reasons: list[str] = []
-    for i, (vals, reasons) in enumerate(results):
-        for arr, v in zip(arrays, vals, strict=True):
-            arr[i] = v
-        for f, r in reasons:
-            issue_codes.append(i)
-            issue_fields.append(f)
-            issue_reasons.append(r)
-    for j, arr in enumerate(arrays):
-        arr[n_unique] = None if na_values is None else na_values[j]
+    for i, (_, reasons) in enumerate(results):
+        if reasons:
+            for f, r in reasons:
+                issue_codes.append(i)
+                issue_fields.append(f)
+                issue_reasons.append(r)
     for f, r in na_reasons:
         issue_codes.append(-1)
         issue_fields.append(f)
         issue_reasons.append(r)
-    frame = pd.DataFrame({c: arrays[j][codes] for j, c in enumerate(columns)}, index=index)
+    # the columns are fresh arrays: no copy into one block
+    frame = pd.DataFrame(
+        {c: arrays[j][codes] for j, c in enumerate(columns)}, index=index, copy=False
+    )
     if not issue_codes:
         return frame, empty_issues()
     per_code = pd.DataFrame({"code": issue_codes, "field": issue_fields, "reason": issue_reasons})
     flagged = np.unique(np.asarray(issue_codes, dtype=np.int64))
     positions = np.nonzero(np.isin(codes, flagged))[0]
-    rows = pd.DataFrame({"pos": positions, "code": codes[positions]})
-    merged = rows.merge(per_code, on="code", how="inner", sort=False)
+    rows_frame = pd.DataFrame({"pos": positions, "code": codes[positions]})
+    merged = rows_frame.merge(per_code, on="code", how="inner", sort=False)
     merged = merged.sort_values("pos", kind="stable")
     issues = pd.DataFrame(
         {
@@ -341,36 +396,49 @@ def apply_distinct_multi(
     if not present:
         raise ValueError("At least one input Series is required. Got only None instead.")
     index = present[0].index
-    n = len(index)
-    per_col: list[tuple[np.ndarray, np.ndarray] | None] = []
-    combined = np.zeros(n, dtype=np.int64)
-    for r in raws:
-        if r is None:
-            per_col.append(None)
-            continue
+    for r in present:
         if not r.index.equals(index):
             raise ValueError("All given Series must share one index. Got different indexes.")
-        codes, uniques = factorize_objects(_as_object_array(r))
-        per_col.append((codes, uniques))
+    per_col = [None if r is None else factorize_objects(_as_object_array(r)) for r in raws]
+    factorized = {at: item for at, item in enumerate(per_col) if item is not None}
+    given = [at for at, item in enumerate(per_col) if item is not None]
+    if len(given) == 1:
+        # One column: its distinct values are the combinations, with the missing one last.
+        at = given[0]
+        codes, uniques = factorized[at]
+        values = list(uniques)
+        if (codes < 0).any():
+            values.append(None)
+            codes = np.where(codes < 0, len(uniques), codes)
+        positional: list[Any] = [None] * len(raws)
+        results = []
+        for value in values:
+            positional[at] = value
+            results.append(func(*positional))
+        return assemble_results(index, codes, results, columns)
+    combined = np.zeros(len(index), dtype=np.int64)
+    for codes, uniques in (factorized[at] for at in given):
         combined = combined * (len(uniques) + 1) + (codes + 1)
         # Re-factorize to keep the combined code small and avoid overflow with many columns.
-        combined, _ = pd.factorize(combined)
-        combined = np.asarray(combined, dtype=np.int64)
-    codes_all, first_pos = np.unique(combined, return_index=True)
-    results = []
-    for pos in first_pos:
-        args: list[Any] = []
-        for item in per_col:
-            if item is None:
-                args.append(None)
-            else:
-                c, u = item
-                args.append(None if c[pos] < 0 else u[c[pos]])
-        results.append(func(*args))
-    # codes_all is sorted 0..k-1 because factorize yields dense codes.
-    remap = np.empty(int(codes_all.max()) + 1 if len(codes_all) else 0, dtype=np.int64)
-    remap[codes_all] = np.arange(len(codes_all))
-    return assemble_results(index, remap[combined] if n else combined, results, columns)
+        combined = np.asarray(pd.factorize(combined)[0], dtype=np.int64)
+    # factorize numbers the combinations 0..k-1 in order of first appearance, so a row holds a
+    # combination's first appearance exactly where its code exceeds every code before it.
+    first = np.ones(len(combined), dtype=bool)
+    first[1:] = combined[1:] > np.maximum.accumulate(combined)[:-1]
+    first_pos = np.flatnonzero(first)
+    n_combos = len(first_pos)
+    args: list[list[Any]] = []
+    for item in per_col:
+        if item is None:
+            args.append([None] * n_combos)
+        else:
+            codes, uniques = item
+            with_missing = np.empty(len(uniques) + 1, dtype=object)
+            with_missing[:-1] = uniques
+            with_missing[-1] = None  # code -1: missing
+            args.append(with_missing[codes[first_pos]].tolist())
+    results = list(map(func, *args))
+    return assemble_results(index, combined, results, columns)
 
 
 def clean_series_values(raw: pd.Series) -> pd.Series:
