@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custmdm.normalise import _common
+from custmdm.normalise import _common, translit
 
 SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -273,3 +273,60 @@ def test_apply_distinct_multi_index_checks() -> None:
         _common.apply_distinct_multi([a, b], _echo, ["p", "q"])
     with pytest.raises(ValueError):
         _common.apply_distinct_multi([None, None], _echo, ["p", "q"])
+
+
+# --- translit token rewrite ---------------------------------------------------------------
+
+
+def _rewrite_reference(token: str) -> str:
+    out = token
+    for pattern, repl in translit._RULES:
+        out = pattern.sub(repl, out)
+    return out
+
+
+REWRITE_TABLE = [
+    "",
+    "shchukin",
+    "schukin",
+    "shhukin",
+    "jackson",
+    "thomas",
+    "sophia",
+    "khabibullin",
+    "aleksei",
+    "alexey",
+    "tsvetkova",
+    "tcvetkova",
+    "czvetkova",
+    "victor",
+    "eric",
+    "wladimir",
+    "yevgeniy",
+    "jevgenij",
+    "yolkin",
+    "iuliia",
+    "ananiev",
+    "fiodor",
+    "ckh",
+    "hh",
+    "zh",
+    "ch",
+    "cks",
+    "tth",
+    "c",
+    "ck",
+    "yoyo",
+    "jej",
+]
+
+
+@pytest.mark.parametrize("token", REWRITE_TABLE)
+def test_translit_rewrite_table(token: str) -> None:
+    assert translit._rewrite(token) == _rewrite_reference(token)
+
+
+@SETTINGS
+@given(st.text(alphabet="abcehijkopstwyzx0", max_size=12) | st.text(max_size=6))
+def test_translit_rewrite_matches_rules(token: str) -> None:
+    assert translit._rewrite(token) == _rewrite_reference(token)
