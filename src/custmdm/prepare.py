@@ -24,7 +24,7 @@ import pandas as pd
 
 from custmdm.config import ResolverConfig, SourceConfig
 from custmdm.exceptions import ConfigError, SchemaError
-from custmdm.normalise._common import map_distinct
+from custmdm.normalise._common import map_distinct, with_missing_slot
 from custmdm.schema import QUALITY_COLUMNS
 from custmdm.sources import TableLike, load_source
 
@@ -394,10 +394,9 @@ def shared_strings(values: np.ndarray) -> np.ndarray:
     values (``0.0`` and ``-0.0``, ``1`` and ``True``) must not merge.
     """
     values = np.asarray(values)
-    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in (
-        "string",
-        "integer",
-        "boolean",
+    if (
+        values.dtype != object
+        or pd.api.types.infer_dtype(values, skipna=True) not in _SHAREABLE_KINDS
     ):
         return values
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -437,14 +436,7 @@ class CodedColumn:
 
     def values(self) -> np.ndarray:
         """The column as an object array; missing values are ``None``."""
-        return _with_none(self.uniques)[self.codes]
-
-
-def _with_none(uniques: np.ndarray) -> np.ndarray:
-    """``uniques`` with ``None`` appended, so that code ``-1`` reads as ``None``."""
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = uniques
-    return table
+        return with_missing_slot(self.uniques)[self.codes]
 
 
 Column = CodedColumn | np.ndarray
@@ -502,7 +494,7 @@ def _stack_coded(
         start += size
     if order is not None:
         codes = codes[order]
-    return _with_none(np.asarray(uniques, dtype=object))[codes]
+    return with_missing_slot(np.asarray(uniques, dtype=object))[codes]
 
 
 def _stack_columns(

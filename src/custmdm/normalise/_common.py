@@ -344,6 +344,15 @@ def assemble_results(
     return frame, issues
 
 
+def with_missing_slot(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """An object array of ``values`` and a last ``None``: indexed by codes, code ``-1``
+    (missing) reads as ``None``."""
+    out = np.empty(len(values) + 1, dtype=object)
+    out[:-1] = values
+    out[-1] = None
+    return out
+
+
 def map_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
     """``func`` of each distinct present value, spread back to the rows; missing stays ``None``.
 
@@ -351,9 +360,7 @@ def map_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
     instead of a pass of string operations over every row.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [func(u) for u in uniques]
-    mapped[-1] = None  # code -1: missing
+    mapped = with_missing_slot([func(u) for u in uniques])
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
@@ -433,10 +440,7 @@ def apply_distinct_multi(
             args.append([None] * n_combos)
         else:
             codes, uniques = item
-            with_missing = np.empty(len(uniques) + 1, dtype=object)
-            with_missing[:-1] = uniques
-            with_missing[-1] = None  # code -1: missing
-            args.append(with_missing[codes[first_pos]].tolist())
+            args.append(with_missing_slot(uniques)[codes[first_pos]].tolist())
     results = list(map(func, *args))
     return assemble_results(index, combined, results, columns)
 
